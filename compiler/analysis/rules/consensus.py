@@ -1,0 +1,79 @@
+"""Q001 to Q005: Raft safety of every channel, across nodes and across clusters.
+
+Q003 is the point of hlfc: a channel whose consenters are placed so that losing
+`safety.tolerateClusterLoss` clusters leaves fewer than a quorum is refused at compile
+time, with the arithmetic in the message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from compiler.analysis.network import Network
+from compiler.analysis.quorum import channel_quorum
+from compiler.analysis.rules.base import Rule
+from compiler.diagnostics import Diagnostic, error, warning
+
+MIN_PRODUCTION_CONSENTERS = 3
+
+
+def _clusters_text(clusters: tuple[str, ...]) -> str:
+    names = ", ".join(repr(c) for c in clusters)
+    return f"cluster {names}" if len(clusters) == 1 else f"clusters {names}"
+
+
+def check(network: Network) -> Iterator[Diagnostic]:
+    development = network.blueprint.spec.safety.development
+    tolerate = network.tolerate_cluster_loss
+    for channel in network.channels:
+        q = channel_quorum(network, channel)
+        where = channel.path
+        if q.size == 0:
+            yield error(
+                "Q005",
+                where,
+                f"channel {channel.name!r} has no consenters: its orderer organisations "
+                f"({', '.join(channel.spec.orderer_organizations)}) have no orderers",
+            )
+            continue
+        if q.size < MIN_PRODUCTION_CONSENTERS and not development:
+            yield error(
+                "Q001",
+                where,
+                f"channel {channel.name!r} has {q.size} Raft consenter(s); production needs "
+                f"at least {MIN_PRODUCTION_CONSENTERS} to survive a node failure (set "
+                "spec.safety.development: true for a throw-away network)",
+            )
+        if q.size % 2 == 0:
+            yield warning(
+                "Q002",
+                where,
+                f"channel {channel.name!r} has an even number of consenters ({q.size}): "
+                f"quorum is {q.quorum}, so it tolerates {q.tolerated_node_failures} failure(s), "
+                f"no more than {q.size - 1} consenters would",
+            )
+        if tolerate == 0 or q.survivable_cluster_losses >= tolerate:
+            continue
+        if tolerate >= q.hosting_clusters:
+            yield error(
+                "Q004",
+                ("spec", "safety", "tolerateClusterLoss"),
+                f"channel {channel.name!r} has consenters in {q.hosting_clusters} cluster(s) "
+                f"({q.placement_text()}); losing {tolerate} of them cannot keep a Raft quorum "
+                f"of {q.quorum}: spread consenters over more clusters or lower "
+                "safety.tolerateClusterLoss",
+            )
+            continue
+        lost = q.breaking_loss or ()
+        left = q.remaining_after(lost)
+        yield error(
+            "Q003",
+            where,
+            f"channel {channel.name!r}: losing {_clusters_text(lost)} leaves {left} of "
+            f"{q.size} consenters, below the Raft quorum of {q.quorum} (placement "
+            f"{q.placement_text()}; safety.tolerateClusterLoss is {tolerate}); move "
+            "consenters so that no cluster holds a quorum's worth of the others' share",
+        )
+
+
+RULE = Rule(id="consensus", codes=("Q001", "Q002", "Q003", "Q004", "Q005"), check=check)

@@ -1,0 +1,1 @@
+"""The blueprint language: models, the positional YAML reader, the loader, the schema."""

@@ -1,0 +1,1 @@
+"""The command line: parse options, call the core, report, map results to exit codes."""

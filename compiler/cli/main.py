@@ -1,0 +1,120 @@
+"""`hlfc`: validate, analyze, render, schema.
+
+Exit codes: 0 ok (warnings allowed), 1 invalid blueprint, 2 usage error (bad options, a
+file that cannot be read).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from compiler import __version__
+from compiler.analysis.quorum import quorum_table
+from compiler.blueprint.schema import schema_text
+from compiler.cli.reporters import REPORTERS, Reporter
+from compiler.codes import UNREADABLE_INPUT
+from compiler.pipeline import FileResult, check_files, render_files
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+
+_format = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(REPORTERS)),
+    default="text",
+    show_default=True,
+    help="report format",
+)
+_files = click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+
+
+def _exit_code(results: Sequence[FileResult]) -> int:
+    codes = {d.code for r in results for d in r.diagnostics}
+    if codes & UNREADABLE_INPUT:
+        return EXIT_USAGE
+    return EXIT_OK if all(r.ok for r in results) else EXIT_INVALID
+
+
+def _emit(text: str) -> None:
+    click.echo(text)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="hlfc")
+def cli() -> None:
+    """hlfc compiles a Fabric network blueprint into Kubernetes manifests."""
+
+
+@cli.command()
+@_files
+@_format
+def validate(files: tuple[Path, ...], fmt: str) -> None:
+    """Check blueprints: schema and every analysis rule. Prints all problems at once."""
+    results = check_files(files)
+    _emit(REPORTERS[fmt].diagnostics(results))
+    sys.exit(_exit_code(results))
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@_format
+def analyze(file: Path, fmt: str) -> None:
+    """Print the per-channel Raft quorum table: placement, quorum, survivable losses."""
+    (result,) = check_files([file])
+    reporter: Reporter = REPORTERS[fmt]
+    if result.analysis is None:
+        _emit(reporter.diagnostics([result]))
+    else:
+        _emit(reporter.analysis(result, quorum_table(result.analysis.network)))
+    sys.exit(_exit_code([result]))
+
+
+@cli.command()
+@_files
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="output directory; each network renders into <output>/<network>/",
+)
+@_format
+def render(files: tuple[Path, ...], out_dir: Path, fmt: str) -> None:
+    """Validate, then render every blueprint into per-cluster manifests (all or nothing)."""
+    result = render_files(files, out_dir)
+    _emit(REPORTERS[fmt].render(result.checks, result.writes))
+    sys.exit(_exit_code(result.checks))
+
+
+@cli.command()
+@click.option(
+    "-o",
+    "--output",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("schemas/blueprint.schema.json"),
+    show_default=True,
+    help="where to write the JSON Schema; '-' for standard output",
+)
+def schema(out_file: Path) -> None:
+    """Write the blueprint's JSON Schema, generated from the models."""
+    text = schema_text()
+    if str(out_file) == "-":
+        click.echo(text, nl=False)
+        return
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    if not out_file.is_file() or out_file.read_text(encoding="utf-8") != text:
+        out_file.write_text(text, encoding="utf-8")
+    click.echo(f"{out_file}: written")
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,1 @@
+"""Emit: the one module that writes manifests deterministically."""

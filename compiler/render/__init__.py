@@ -1,0 +1,1 @@
+"""Renderers: pure functions from the analysed Network to Manifest values (no I/O)."""

@@ -1,0 +1,24 @@
+"""Argo CD sync waves: the order in which a sync applies what hlfc renders.
+
+One table, so that every renderer orders its objects against the same scale.
+"""
+
+from __future__ import annotations
+
+NAMESPACES = -10
+POLICIES = -5
+SECRETS = -3
+CA = 0
+ENROLLMENT = 10
+ORDERERS = 20
+PEERS = 30
+CHANNEL_JOBS = 40
+MONITORING = 50
+
+
+def annotation(wave: int) -> dict[str, str]:
+    return {"argocd.argoproj.io/sync-wave": str(wave)}
+
+
+# Objects whose loss loses data: never pruned, never deleted with the Application.
+KEEP = {"argocd.argoproj.io/sync-options": "Prune=false,Delete=false"}
