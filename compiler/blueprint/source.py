@@ -153,7 +153,13 @@ def read_document(file: str | FsPath) -> tuple[Document | None, list[Diagnostic]
         nodes = list(yaml.compose_all(text))
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problem = " ".join(str(p) for p in (exc.context, exc.problem) if p) or "syntax error"
+        problem = str(exc.problem or "syntax error")
+        if exc.context:
+            problem += f" ({exc.context}"
+            if exc.context_mark is not None and exc.context_mark is not mark:
+                cm = exc.context_mark
+                problem += f" started at line {cm.line + 1}, column {cm.column + 1}"
+            problem += ")"
         if mark is None:
             return fail("Y004", problem)
         return fail("Y004", problem, mark.line + 1, mark.column + 1)

@@ -44,13 +44,13 @@ def check(network: Network) -> Iterator[Diagnostic]:
                 f"at least {MIN_PRODUCTION_CONSENTERS} to survive a node failure (set "
                 "spec.safety.development: true for a throw-away network)",
             )
-        if q.size % 2 == 0:
+        elif q.size % 2 == 0:
             yield warning(
                 "Q002",
                 where,
                 f"channel {channel.name!r} has an even number of consenters ({q.size}): "
                 f"quorum is {q.quorum}, so it tolerates {q.tolerated_node_failures} failure(s), "
-                f"no more than {q.size - 1} consenters would",
+                f"the same as {q.size - 1} consenters; add or remove one",
             )
         if tolerate == 0 or q.survivable_cluster_losses >= tolerate:
             continue

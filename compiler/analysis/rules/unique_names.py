@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 
 from compiler.analysis.network import Network
 from compiler.analysis.rules.base import Rule
-from compiler.diagnostics import Diagnostic, Path, error
+from compiler.diagnostics import Diagnostic, Path, error, format_path
 
 
 def _duplicates(
@@ -15,7 +15,7 @@ def _duplicates(
     first: dict[str, Path] = {}
     for name, path in items:
         if name in first:
-            where = ".".join(str(p) for p in first[name])
+            where = format_path(first[name])
             yield error(code, path, f"{what} {name!r} is already defined at {where}")
         else:
             first[name] = path

@@ -1,0 +1,89 @@
+"""The CLI contract: commands, formats and exit codes (0 ok, 1 invalid, 2 usage)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from compiler.cli.main import cli
+from tests.conftest import BAD, GLOBAL, MINIMAL, ROOT
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.output
+
+
+def test_validate_ok() -> None:
+    code, out = run("validate", str(MINIMAL), str(GLOBAL))
+    assert code == 0
+    assert out.strip() == "ok: 2 files valid, 0 warnings"
+
+
+def test_validate_reports_every_file_at_once() -> None:
+    code, out = run(
+        "validate", str(BAD / "r001-unknown-cluster.yaml"), str(BAD / "s004-statedb.yaml")
+    )
+    assert code == 1
+    assert "error[R001]" in out and "error[S004]" in out
+    assert out.strip().endswith("2 errors, 0 warnings in 2 files")
+
+
+def test_validate_json() -> None:
+    code, out = run("validate", "--format", "json", str(BAD / "q002-four-consenters.yaml"))
+    assert code == 0
+    data = json.loads(out)
+    assert data["errors"] == 0 and data["warnings"] == 1
+    (diag,) = data["files"][0]["diagnostics"]
+    assert {k: diag[k] for k in ("code", "severity", "path")} == {
+        "code": "Q002",
+        "severity": "warning",
+        "path": "spec.channels[0]",
+    }
+
+
+def test_unreadable_input_is_a_usage_error(tmp_path: Path) -> None:
+    code, out = run("validate", str(tmp_path))
+    assert code == 2
+    assert f"{tmp_path}:1:1: error[Y001]: <root>: is a directory" in out
+    code, _ = run("validate", str(tmp_path / "missing.yaml"))
+    assert code == 2
+
+
+def test_unknown_option_and_missing_argument_are_usage_errors() -> None:
+    assert run("validate")[0] == 2
+    assert run("validate", "--format", "xml", str(MINIMAL))[0] == 2
+    assert run("frobnicate")[0] == 2
+
+
+def test_render_refuses_invalid_input_and_writes_nothing(tmp_path: Path) -> None:
+    code, out = run(
+        "render", str(MINIMAL), str(BAD / "q001-two-consenters.yaml"), "-o", str(tmp_path)
+    )
+    assert code == 1
+    assert "nothing rendered" in out
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_render_refuses_two_files_for_one_network(tmp_path: Path) -> None:
+    copy = tmp_path / "copy.yaml"
+    shutil.copy(MINIMAL, copy)
+    code, out = run("render", str(MINIMAL), str(copy), "-o", str(tmp_path / "out"))
+    assert code == 1
+    assert f"{copy}:7:9: error[N005]: metadata.name: network 'minimal' is already defined" in out
+    assert not (tmp_path / "out").exists()
+
+
+def test_schema_to_stdout_matches_committed_file() -> None:
+    code, out = run("schema", "-o", "-")
+    assert code == 0
+    assert out == (ROOT / "schemas" / "blueprint.schema.json").read_text(encoding="utf-8")
+
+
+def test_version() -> None:
+    code, out = run("--version")
+    assert code == 0 and out.startswith("hlfc, version ")

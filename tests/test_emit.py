@@ -1,0 +1,109 @@
+"""Deterministic output: byte-identical renders, whatever the hash seed; stale files go."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from compiler.emit.writer import dump, normalise
+from compiler.pipeline import render_files
+from tests.conftest import BLUEPRINTS, GLOBAL, MINIMAL, ROOT
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_committed_output_equals_a_fresh_render(tmp_path: Path) -> None:
+    result = render_files(sorted(BLUEPRINTS.glob("*.yaml")), tmp_path)
+    assert result.ok
+    committed = ROOT / "output"
+    for write in result.writes:
+        name = write.root.name
+        assert tree(tmp_path / name) == tree(committed / name), (
+            f"output/{name} is stale: make render"
+        )
+    assert sorted(p.name for p in committed.iterdir()) == sorted(p.name for p in tmp_path.iterdir())
+
+
+def test_same_bytes_for_any_hash_seed(tmp_path: Path) -> None:
+    trees = []
+    for seed in ("0", "1", "4242", "random"):
+        out = tmp_path / f"seed-{seed}"
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        subprocess.run(
+            [sys.executable, "-m", "compiler", "render", str(MINIMAL), str(GLOBAL), "-o", str(out)],
+            check=True,
+            env=env,
+            capture_output=True,
+        )
+        trees.append(tree(out))
+    assert trees[0] and all(t == trees[0] for t in trees[1:])
+
+
+def test_second_render_writes_nothing_and_stale_files_are_removed(tmp_path: Path) -> None:
+    first = render_files([MINIMAL], tmp_path).writes[0]
+    assert first.written and not first.unchanged
+    stale = tmp_path / "minimal" / "local" / "gone" / "configmap-old.yaml"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("kind: ConfigMap\n")
+    keep = tmp_path / "minimal" / "NOTES.md"  # not ours: never touched
+    keep.write_text("mine")
+    neighbour = tmp_path / "other-network" / "x.yaml"  # another network: never touched
+    neighbour.parent.mkdir()
+    neighbour.write_text("x: 1\n")
+    second = render_files([MINIMAL], tmp_path).writes[0]
+    assert second.written == () and second.unchanged == first.written
+    assert second.removed == ("local/gone/configmap-old.yaml",)
+    assert not stale.parent.exists()
+    assert keep.read_text() == "mine" and neighbour.exists()
+
+
+def test_key_order_and_unordered_lists() -> None:
+    obj = {
+        "spec": {"ports": [{"name": "b", "port": 2}, {"name": "a", "port": 1}], "args": ["z", "a"]},
+        "metadata": {"labels": {"z": "1", "a": "2"}, "name": "x"},
+        "kind": "Service",
+        "apiVersion": "v1",
+    }
+    out = normalise(obj)
+    assert list(out) == ["apiVersion", "kind", "metadata", "spec"]
+    assert list(out["metadata"]) == ["name", "labels"]
+    assert [p["name"] for p in out["spec"]["ports"]] == ["a", "b"]
+    assert out["spec"]["args"] == ["z", "a"]  # order is meaningful: kept
+
+
+def test_multiline_strings_are_literal_blocks() -> None:
+    text = dump({"apiVersion": "v1", "kind": "ConfigMap", "data": {"core.yaml": "a: 1\nb: 2\n"}})
+    assert b"core.yaml: |\n    a: 1\n    b: 2\n" in text
+    assert yaml.safe_load(text)["data"]["core.yaml"] == "a: 1\nb: 2\n"
+
+
+def test_layout_and_kustomization(tmp_path: Path) -> None:
+    render_files([GLOBAL], tmp_path)
+    root = tmp_path / "global-fabric-network"
+    assert sorted(p.name for p in root.iterdir()) == ["eu-west-1", "us-east-1", "us-west-2"]
+    kustomization = yaml.safe_load((root / "us-east-1" / "kustomization.yaml").read_text())
+    listed = set(kustomization["resources"])
+    on_disk = {
+        p.relative_to(root / "us-east-1").as_posix()
+        for p in (root / "us-east-1").rglob("*.yaml")
+        if p.name != "kustomization.yaml"
+    }
+    assert listed == on_disk
+    namespace = yaml.safe_load((root / "us-east-1" / "org1" / "namespace-org1.yaml").read_text())
+    labels = namespace["metadata"]["labels"]
+    assert {labels[f"pod-security.kubernetes.io/{m}"] for m in ("enforce", "audit", "warn")} == {
+        "restricted"
+    }
+    assert namespace["metadata"]["annotations"]["argocd.argoproj.io/sync-options"] == (
+        "Prune=false,Delete=false"
+    )

@@ -1,0 +1,97 @@
+"""Inputs that are not blueprints at all: never a traceback, always a positioned message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compiler.blueprint.loader import load
+from compiler.diagnostics import Position
+from tests.conftest import MINIMAL
+
+
+def only(diagnostics: list, code: str):  # type: ignore[no-untyped-def,type-arg]
+    assert [d.code for d in diagnostics] == [code], [d.render() for d in diagnostics]
+    return diagnostics[0]
+
+
+def test_directory(tmp_path: Path) -> None:
+    loaded, diagnostics = load(tmp_path)
+    assert loaded is None
+    d = only(diagnostics, "Y001")
+    assert "is a directory" in d.message
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    loaded, diagnostics = load(tmp_path / "nope.yaml")
+    assert loaded is None
+    assert "No such file" in only(diagnostics, "Y001").message
+
+
+def test_binary_file(tmp_path: Path) -> None:
+    path = tmp_path / "b.yaml"
+    path.write_bytes(bytes(range(256)))
+    assert only(load(path)[1], "Y002").position == Position(1, 1)
+
+
+def test_latin1_file_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "l.yaml"
+    path.write_bytes(b"apiVersion: hlfc/v1alpha1\nkind: caf\xe9\n")
+    d = only(load(path)[1], "Y002")
+    assert d.position.line == 2
+    assert "0xe9" in d.message
+
+
+def test_whitespace_only_is_empty(tmp_path: Path) -> None:
+    path = tmp_path / "e.yaml"
+    path.write_text("   \n\n")
+    only(load(path)[1], "Y003")
+
+
+@pytest.mark.parametrize("text", ["42\n", "just a string\n", "null\n", "[1, 2]\n"])
+def test_scalar_or_list_document(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    loaded, diagnostics = load(path)
+    assert loaded is None
+    assert diagnostics and diagnostics[0].code in {"S003", "Y003"}
+
+
+def test_tab_indentation_is_a_yaml_error(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text("spec:\n\tclusters: []\n")
+    d = only(load(path)[1], "Y004")
+    assert d.position.line == 2
+
+
+def test_every_duplicate_key_is_reported(tmp_path: Path) -> None:
+    text = MINIMAL.read_text().replace("kind: FabricNetwork", "kind: FabricNetwork\nkind: X")
+    text = text.replace("  name: minimal", "  name: minimal\n  name: again")
+    path = tmp_path / "d.yaml"
+    path.write_text(text)
+    loaded, diagnostics = load(path)
+    assert loaded is None
+    assert [d.code for d in diagnostics] == ["Y005", "Y005"]
+
+
+def test_anchor_and_merge_keys_are_understood(tmp_path: Path) -> None:
+    text = MINIMAL.read_text().replace(
+        "        - {name: orderer0, cluster: local}",
+        "        - &o {name: orderer0, cluster: local}\n        - {<<: *o, name: orderer3}",
+    )
+    path = tmp_path / "m.yaml"
+    path.write_text(text)
+    loaded, diagnostics = load(path)
+    assert diagnostics == []
+    assert loaded is not None
+    names = [o.name for o in loaded.blueprint.spec.organizations[0].orderers]
+    assert names == ["orderer0", "orderer3", "orderer1", "orderer2"]
+
+
+def test_valid_blueprint_keeps_positions() -> None:
+    loaded, diagnostics = load(MINIMAL)
+    assert loaded is not None and diagnostics == []
+    # `name: org1` of the second organisation, as written in the file
+    line = next(i for i, t in enumerate(MINIMAL.read_text().splitlines(), 1) if "- name: org1" in t)
+    assert loaded.source.locate(("spec", "organizations", 1, "name")) == Position(line, 13)
