@@ -9,7 +9,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 BLUEPRINTS := $(sort $(wildcard blueprints/*.yaml))
 
-.PHONY: env render schema lint test check bench clean
+.PHONY: env render schema lint tools test check bench clean
+
+# Go-built test tools, cached in a git-ignored folder; the module proxy is the only source.
+TOOLS := $(CURDIR)/.tools
+GOBIN := $(TOOLS)/bin
+KUBECONFORM_VERSION := v0.7.0
+KUBE_LINTER_VERSION := v0.8.3
+FABRIC_CA_VERSION := v1.5.21
+EXTERNAL_SECRETS_VERSION := v1.3.2
+# the directory `go mod download` unpacked a module into
+moddir = $$(go mod download -json $(1) | sed -n 's/^\t"Dir": "\(.*\)",$$/\1/p')
 
 # The environment: a virtualenv with hlfc and its dev tools at the pinned versions.
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -31,7 +41,37 @@ lint: env
 	$(BIN)/ruff format --check compiler tests bench
 	$(BIN)/mypy
 
-test: env lint
+$(GOBIN)/kubeconform:
+	GOBIN=$(GOBIN) go install github.com/yannh/kubeconform/cmd/kubeconform@$(KUBECONFORM_VERSION)
+
+# kube-linter's canonical module path is golang.stackrox.io/kube-linter, a host that not
+# every module proxy serves; the same module is published as github.com/stackrox/kube-linter,
+# so build it from there.
+$(GOBIN)/kube-linter:
+	dir=$(call moddir,github.com/stackrox/kube-linter@$(KUBE_LINTER_VERSION)); \
+	cd "$$dir" && go build -trimpath -o $@ \
+	  -ldflags "-X golang.stackrox.io/kube-linter/internal/version.version=$(KUBE_LINTER_VERSION)" \
+	  ./cmd/kube-linter
+
+# `go install ...@version` also asks the proxy for the module's version list, which some
+# proxies refuse; downloading the one version and building it needs only that version.
+# cgo is required: the sqlite3 driver.
+$(GOBIN)/fabric-ca-server:
+	dir=$(call moddir,github.com/hyperledger/fabric-ca@$(FABRIC_CA_VERSION)); \
+	cd "$$dir" && CGO_ENABLED=1 go build -trimpath -o $@ ./cmd/fabric-ca-server
+
+# CRDs of the operators whose objects hlfc renders; tests turn them into JSON Schemas.
+$(TOOLS)/crds/external-secrets/.done:
+	mkdir -p $(@D)
+	dir=$(call moddir,github.com/external-secrets/external-secrets@$(EXTERNAL_SECRETS_VERSION)); \
+	cp "$$dir"/config/crds/bases/external-secrets.io_*.yaml $(@D)/
+	chmod -R u+w $(@D)
+	touch $@
+
+tools: $(GOBIN)/kubeconform $(GOBIN)/kube-linter $(GOBIN)/fabric-ca-server \
+       $(TOOLS)/crds/external-secrets/.done
+
+test: env tools lint
 	$(BIN)/pytest
 
 # Re-render and fail on any difference from what is committed (output/ and schemas/).

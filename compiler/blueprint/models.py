@@ -125,6 +125,10 @@ class Ingress(Model):
     )
     port: int = Field(default=443, ge=1, le=65535)
 
+    @property
+    def gateway_namespace(self) -> str | None:
+        return self.gateway.split("/", 1)[0] if self.gateway else None
+
 
 class Cluster(Model):
     name: Name
@@ -351,6 +355,9 @@ class AlertThresholds(Model):
 
 class Monitoring(Model):
     prometheus_operator: bool = True
+    namespace: Name = Field(
+        default="monitoring", description="where Prometheus runs; admitted to port 9443"
+    )
     labels: LabelMap = Field(
         default_factory=dict, description="labels Prometheus selects ServiceMonitors/rules by"
     )

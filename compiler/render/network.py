@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from compiler.analysis.network import Network
-from compiler.render import namespaces
+from compiler.render import ca, credentials, namespaces, orderer, peer, policies
 from compiler.render.manifest import Manifest
 
-RENDERERS = (namespaces.render,)
+RENDERERS = (
+    namespaces.render,
+    policies.render,
+    credentials.render,
+    ca.render,
+    orderer.render,
+    peer.render,
+)
 
 
 def render_network(network: Network) -> list[Manifest]:

@@ -1,0 +1,210 @@
+"""A Fabric CA per organisation: one server holding the enrollment CA and the TLS CA.
+
+The server keeps keys and its sqlite database beside its config file, and reads its
+bootstrap registrar only from that file. The pod therefore runs a rendered start script
+(compiler/templates/fabric-ca-start.sh.j2) that installs both configs into the CA's home on
+its volume, with the registrar from a Secret, and starts the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from compiler.analysis.endpoints import CA_PORT, OPERATIONS_PORT, endpoint
+from compiler.analysis.network import Network, Org
+from compiler.render import credentials, pod, waves
+from compiler.render.manifest import Manifest
+from compiler.render.services import config_map, service_account, services
+from compiler.render.templates import render_template
+
+HOME = "/var/hyperledger/fabric-ca"
+CONFIG_DIR = "/etc/hyperledger/fabric-ca-config"
+IMPORT_DIR = "/etc/hyperledger/fabric-ca-import"
+TLSCA_DIR = "tlsca"
+DEFAULT_EXPIRY = "8760h"  # one year; the enrollment Job renews at 80 %
+
+
+def _imported(key: str, caname: str) -> dict[str, str]:
+    return {"cert": f"{CONFIG_DIR}/{key}", "key": f"{IMPORT_DIR}/{caname}/key.pem"}
+
+
+def config_files(network: Network, org: Org) -> dict[str, str]:
+    """ConfigMap contents: both CA configs, the start script, imported root certificates."""
+    spec = org.ca.spec
+    common = {
+        "org": org.name,
+        "ca_version": network.blueprint.spec.fabric.ca_version,
+        "port": CA_PORT,
+        "operations_port": OPERATIONS_PORT,
+        "tlsca_config": f"{TLSCA_DIR}/fabric-ca-server-config.yaml",
+        "subject": spec.subject,
+        "hosts": [*endpoint(network, org.ca).tls_hosts(), *spec.hosts],
+        "default_expiry": DEFAULT_EXPIRY,
+    }
+    ca_import = _imported("ca-import-cert.pem", spec.name) if spec.import_root else None
+    tls_import = _imported("tlsca-import-cert.pem", spec.tls_name) if spec.import_tls_root else None
+    files = {
+        "ca.yaml": render_template(
+            "fabric-ca-server-config.yaml.j2",
+            primary=True,
+            role="CA",
+            caname=spec.name,
+            imported=ca_import,
+            **common,
+        ),
+        "tlsca.yaml": render_template(
+            "fabric-ca-server-config.yaml.j2",
+            primary=False,
+            role="TLS CA",
+            caname=spec.tls_name,
+            imported=tls_import,
+            **common,
+        ),
+        "start.sh": render_template(
+            "fabric-ca-start.sh.j2",
+            org=org.name,
+            caname=spec.name,
+            tls_caname=spec.tls_name,
+            tls_dir=TLSCA_DIR,
+        ),
+    }
+    if spec.import_root is not None:
+        files["ca-import-cert.pem"] = spec.import_root.cert
+    if spec.import_tls_root is not None:
+        files["tlsca-import-cert.pem"] = spec.import_tls_root.cert
+    return files
+
+
+def _container(network: Network, org: Org) -> dict[str, Any]:
+    fabric = network.blueprint.spec.fabric
+    registrar = credentials.registrar(network, org)
+    mounts: list[dict[str, Any]] = [
+        {"name": "data", "mountPath": HOME},
+        {"name": "config", "mountPath": CONFIG_DIR, "readOnly": True},
+        {"name": pod.TMP_VOLUME, "mountPath": "/tmp"},
+    ]
+    for imported, caname in (
+        (org.ca.spec.import_root, org.ca.spec.name),
+        (org.ca.spec.import_tls_root, org.ca.spec.tls_name),
+    ):
+        if imported is not None:
+            mounts.append(
+                {
+                    "name": f"{caname}-import",
+                    "mountPath": f"{IMPORT_DIR}/{caname}",
+                    "readOnly": True,
+                }
+            )
+    return {
+        "name": "fabric-ca",
+        "image": pod.image(fabric.images.ca, fabric.ca_version),
+        "imagePullPolicy": "IfNotPresent",
+        "command": ["/bin/sh", f"{CONFIG_DIR}/start.sh"],
+        "env": [
+            {"name": "FABRIC_CA_SERVER_HOME", "value": HOME},
+            {"name": "HLFC_CA_CONFIG_DIR", "value": CONFIG_DIR},
+            {
+                "name": "CA_REGISTRAR_USERNAME",
+                "valueFrom": {
+                    "secretKeyRef": {"name": registrar.name, "key": credentials.USERNAME_KEY}
+                },
+            },
+            {
+                "name": "CA_REGISTRAR_PASSWORD",
+                "valueFrom": {
+                    "secretKeyRef": {"name": registrar.name, "key": credentials.PASSWORD_KEY}
+                },
+            },
+        ],
+        "ports": [
+            {"name": "https", "containerPort": CA_PORT, "protocol": "TCP"},
+            {"name": "operations", "containerPort": OPERATIONS_PORT, "protocol": "TCP"},
+        ],
+        "startupProbe": pod.http_probe("/cainfo", "https", scheme="HTTPS", period=5, failures=60),
+        "readinessProbe": pod.http_probe("/cainfo", "https", scheme="HTTPS"),
+        "livenessProbe": pod.http_probe("/healthz", "operations", failures=6),
+        "resources": pod.resources(org.ca.spec.resources),
+        "securityContext": pod.container_security(),
+        "volumeMounts": mounts,
+    }
+
+
+def _statefulset(network: Network, org: Org, files: dict[str, str]) -> dict[str, Any]:
+    ca = org.ca
+    cluster = network.cluster(ca.cluster)
+    storage_class = ca.spec.storage.storage_class or (cluster.storage_class if cluster else None)
+    volumes: list[dict[str, Any]] = [
+        {"name": "config", "configMap": {"name": f"{ca.workload}-config", "defaultMode": 0o444}},
+        pod.tmp_volume(),
+    ]
+    for spec, name in (
+        (ca.spec.import_root, ca.spec.name),
+        (ca.spec.import_tls_root, ca.spec.tls_name),
+    ):
+        if spec is not None:
+            volumes.append(
+                {
+                    "name": f"{name}-import",
+                    "secret": {
+                        "secretName": spec.key_secret.name,
+                        "defaultMode": 0o400,
+                        "items": [{"key": "key.pem", "path": "key.pem"}],
+                    },
+                }
+            )
+    labels = pod.node_labels(network, ca)
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {
+            "name": ca.workload,
+            "namespace": ca.namespace,
+            "labels": labels,
+            "annotations": waves.annotation(waves.CA),
+        },
+        "spec": {
+            "replicas": 1,  # sqlite: one server per CA
+            "serviceName": ca.headless_service,
+            "selector": {"matchLabels": pod.selector(network, ca)},
+            "podManagementPolicy": "OrderedReady",
+            "updateStrategy": {"type": "RollingUpdate"},
+            "persistentVolumeClaimRetentionPolicy": {
+                "whenDeleted": "Retain",
+                "whenScaled": "Retain",
+            },
+            "template": {
+                "metadata": {
+                    "labels": labels,
+                    "annotations": {
+                        "hlfc.dev/config-checksum": pod.config_checksum(*files.values())
+                    },
+                },
+                "spec": {
+                    "serviceAccountName": ca.workload,
+                    "automountServiceAccountToken": False,
+                    "securityContext": pod.pod_security(network),
+                    "containers": [_container(network, org)],
+                    "volumes": volumes,
+                },
+            },
+            "volumeClaimTemplates": [
+                pod.volume_claim("data", ca.spec.storage.size or "5Gi", storage_class)
+            ],
+        },
+    }
+
+
+def render(network: Network) -> Iterator[Manifest]:
+    for org in network.orgs:
+        ca = org.ca
+        files = config_files(network, org)
+        ports = [("https", CA_PORT), ("operations", OPERATIONS_PORT)]
+        objects = [
+            service_account(network, ca, waves.CA),
+            config_map(network, ca, files, waves.CA),
+            *services(network, ca, ports, waves.CA),
+            _statefulset(network, org, files),
+        ]
+        for obj in objects:
+            yield Manifest(ca.cluster, ca.namespace, obj)
