@@ -16,6 +16,7 @@ from compiler.analysis.quorum import quorum_table, raft_quorum
 from compiler.blueprint.loader import load
 from compiler.cli.main import cli
 from compiler.pipeline import check_file
+from compiler.render.policies import orderer_disruption_budget
 from tests.conftest import BAD, GLOBAL, MINIMAL
 
 
@@ -135,3 +136,21 @@ def test_two_lost_clusters_demand_wider_spread(tmp_path: Path) -> None:
     # 1/1/1/1/1 survives any two
     accepted = check_file(_blueprint_with_placement(tmp_path, [1, 1, 1, 1, 1], 2))
     assert accepted.ok, [d.render() for d in accepted.diagnostics]
+
+
+def _budgets(tmp_path: Path, counts: list[int]) -> list[int]:
+    result = check_file(_blueprint_with_placement(tmp_path, counts, 0))
+    assert result.analysis is not None
+    network = result.analysis.network
+    return [orderer_disruption_budget(network, f"c{i}", "ord") for i in range(len(counts))]
+
+
+def test_orderer_disruption_budget_follows_the_raft_arithmetic(tmp_path: Path) -> None:
+    # five in one cluster tolerate two failures, all of them this cluster's to spend
+    assert _budgets(tmp_path, [5]) == [2]
+    # three in one cluster tolerate one
+    assert _budgets(tmp_path, [3]) == [1]
+    # 3/3/3 tolerates four: two clusters may each drain one, this one gets 4 - 2 = 2
+    assert _budgets(tmp_path, [3, 3, 3]) == [2, 2, 2]
+    # 2/2/1 tolerates two over three clusters: never below one, or drains block forever
+    assert _budgets(tmp_path, [2, 2, 1]) == [1, 1, 1]
