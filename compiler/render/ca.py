@@ -153,46 +153,15 @@ def _statefulset(network: Network, org: Org, files: dict[str, str]) -> dict[str,
                     },
                 }
             )
-    labels = pod.node_labels(network, ca)
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "StatefulSet",
-        "metadata": {
-            "name": ca.workload,
-            "namespace": ca.namespace,
-            "labels": labels,
-            "annotations": waves.annotation(waves.CA),
-        },
-        "spec": {
-            "replicas": 1,  # sqlite: one server per CA
-            "serviceName": ca.headless_service,
-            "selector": {"matchLabels": pod.selector(network, ca)},
-            "podManagementPolicy": "OrderedReady",
-            "updateStrategy": {"type": "RollingUpdate"},
-            "persistentVolumeClaimRetentionPolicy": {
-                "whenDeleted": "Retain",
-                "whenScaled": "Retain",
-            },
-            "template": {
-                "metadata": {
-                    "labels": labels,
-                    "annotations": {
-                        "hlfc.dev/config-checksum": pod.config_checksum(*files.values())
-                    },
-                },
-                "spec": {
-                    "serviceAccountName": ca.workload,
-                    "automountServiceAccountToken": False,
-                    "securityContext": pod.pod_security(network),
-                    "containers": [_container(network, org)],
-                    "volumes": volumes,
-                },
-            },
-            "volumeClaimTemplates": [
-                pod.volume_claim("data", ca.spec.storage.size or "5Gi", storage_class)
-            ],
-        },
-    }
+    return pod.statefulset(
+        network,
+        ca,
+        wave=waves.CA,
+        config=files,
+        pod_spec={"containers": [_container(network, org)], "volumes": volumes},
+        # one replica: the CA's sqlite database is not shared
+        claims=[pod.volume_claim("data", ca.spec.storage.size or "5Gi", storage_class)],
+    )
 
 
 def render(network: Network) -> Iterator[Manifest]:

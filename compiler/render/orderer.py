@@ -84,7 +84,6 @@ def _statefulset(
     cluster = network.cluster(orderer.cluster)
     storage = orderer.settings.storage
     storage_class = storage.storage_class or (cluster.storage_class if cluster else None)
-    labels = pod.node_labels(network, orderer)
     container = {
         "name": "orderer",
         "image": pod.image(fabric.images.orderer, fabric.version),
@@ -107,57 +106,26 @@ def _statefulset(
             {"name": pod.TMP_VOLUME, "mountPath": "/tmp"},
         ],
     }
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "StatefulSet",
-        "metadata": {
-            "name": orderer.workload,
-            "namespace": orderer.namespace,
-            "labels": labels,
-            "annotations": waves.annotation(waves.ORDERERS),
-        },
-        "spec": {
-            "replicas": 1,  # each consenter has its own identity and TLS certificate
-            "serviceName": orderer.headless_service,
-            "selector": {"matchLabels": pod.selector(network, orderer)},
-            "podManagementPolicy": "OrderedReady",
-            "updateStrategy": {"type": "RollingUpdate"},
-            "persistentVolumeClaimRetentionPolicy": {
-                "whenDeleted": "Retain",
-                "whenScaled": "Retain",
-            },
-            "template": {
-                "metadata": {
-                    "labels": labels,
-                    "annotations": {
-                        "hlfc.dev/config-checksum": pod.config_checksum(*config.values())
-                    },
+    return pod.statefulset(
+        network,
+        orderer,
+        wave=waves.ORDERERS,
+        config=config,
+        pod_spec={
+            "terminationGracePeriodSeconds": 60,
+            **pod.spread(network, orderer),
+            "containers": [container],
+            "volumes": [
+                *identity.volumes(orderer),
+                {
+                    "name": "config",
+                    "configMap": {"name": f"{orderer.workload}-config", "defaultMode": 0o444},
                 },
-                "spec": {
-                    "serviceAccountName": orderer.workload,
-                    "automountServiceAccountToken": False,
-                    "securityContext": pod.pod_security(network),
-                    "terminationGracePeriodSeconds": 60,
-                    **pod.spread(network, orderer),
-                    "containers": [container],
-                    "volumes": [
-                        *identity.volumes(orderer),
-                        {
-                            "name": "config",
-                            "configMap": {
-                                "name": f"{orderer.workload}-config",
-                                "defaultMode": 0o444,
-                            },
-                        },
-                        pod.tmp_volume(),
-                    ],
-                },
-            },
-            "volumeClaimTemplates": [
-                pod.volume_claim("data", storage.size or "50Gi", storage_class)
+                pod.tmp_volume(),
             ],
         },
-    }
+        claims=[pod.volume_claim("data", storage.size or "50Gi", storage_class)],
+    )
 
 
 def render(network: Network) -> Iterator[Manifest]:

@@ -237,46 +237,19 @@ def _statefulset(
                 storage.state_db.storage_class or default_class,
             )
         )
-    labels = pod.node_labels(network, peer)
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "StatefulSet",
-        "metadata": {
-            "name": peer.workload,
-            "namespace": peer.namespace,
-            "labels": labels,
-            "annotations": waves.annotation(waves.PEERS),
+    return pod.statefulset(
+        network,
+        peer,
+        wave=waves.PEERS,
+        config=config,
+        pod_spec={
+            "terminationGracePeriodSeconds": 60,
+            **pod.spread(network, peer),
+            "containers": containers,
+            "volumes": volumes,
         },
-        "spec": {
-            "replicas": 1,  # one identity per pod: each peer is its own StatefulSet
-            "serviceName": peer.headless_service,
-            "selector": {"matchLabels": pod.selector(network, peer)},
-            "podManagementPolicy": "OrderedReady",
-            "updateStrategy": {"type": "RollingUpdate"},
-            "persistentVolumeClaimRetentionPolicy": {
-                "whenDeleted": "Retain",
-                "whenScaled": "Retain",
-            },
-            "template": {
-                "metadata": {
-                    "labels": labels,
-                    "annotations": {
-                        "hlfc.dev/config-checksum": pod.config_checksum(*config.values())
-                    },
-                },
-                "spec": {
-                    "serviceAccountName": peer.workload,
-                    "automountServiceAccountToken": False,
-                    "securityContext": pod.pod_security(network),
-                    "terminationGracePeriodSeconds": 60,
-                    **pod.spread(network, peer),
-                    "containers": containers,
-                    "volumes": volumes,
-                },
-            },
-            "volumeClaimTemplates": claims,
-        },
-    }
+        claims=claims,
+    )
 
 
 def render(network: Network) -> Iterator[Manifest]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from compiler.analysis.network import Network, Node
 from compiler.blueprint.models import Resources
+from compiler.render import waves
 from compiler.render.manifest import common_labels
 
 TMP_VOLUME = "tmp"
@@ -151,4 +152,53 @@ def volume_claim(name: str, size: str, storage_class: str | None) -> dict[str, A
             "annotations": {"argocd.argoproj.io/sync-options": "Prune=false,Delete=false"},
         },
         "spec": spec,
+    }
+
+
+def statefulset(
+    network: Network,
+    node: Node,
+    *,
+    wave: int,
+    config: dict[str, str],
+    pod_spec: dict[str, Any],
+    claims: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The StatefulSet every Fabric node runs in: one replica (one identity per pod), a
+    stable name through its headless Service, claims kept when it is deleted or scaled,
+    and a pod that restarts when its rendered config changes."""
+    labels = node_labels(network, node)
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {
+            "name": node.workload,
+            "namespace": node.namespace,
+            "labels": labels,
+            "annotations": waves.annotation(wave),
+        },
+        "spec": {
+            "replicas": 1,
+            "serviceName": node.headless_service,
+            "selector": {"matchLabels": selector(network, node)},
+            "podManagementPolicy": "OrderedReady",
+            "updateStrategy": {"type": "RollingUpdate"},
+            "persistentVolumeClaimRetentionPolicy": {
+                "whenDeleted": "Retain",
+                "whenScaled": "Retain",
+            },
+            "template": {
+                "metadata": {
+                    "labels": labels,
+                    "annotations": {"hlfc.dev/config-checksum": config_checksum(*config.values())},
+                },
+                "spec": {
+                    "serviceAccountName": node.workload,
+                    "automountServiceAccountToken": False,
+                    "securityContext": pod_security(network),
+                    **pod_spec,
+                },
+            },
+            "volumeClaimTemplates": claims,
+        },
     }
