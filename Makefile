@@ -18,6 +18,9 @@ KUBECONFORM_VERSION := v0.7.0
 KUBE_LINTER_VERSION := v0.8.3
 FABRIC_CA_VERSION := v1.5.21
 EXTERNAL_SECRETS_VERSION := v1.3.2
+PROMETHEUS_OPERATOR_VERSION := v0.85.0
+VELERO_VERSION := v1.18.3
+SNAPSHOTTER_VERSION := v8.7.0
 # the directory `go mod download` unpacked a module into
 moddir = $$(go mod download -json $(1) | sed -n 's/^\t"Dir": "\(.*\)",$$/\1/p')
 
@@ -61,15 +64,27 @@ $(GOBIN)/fabric-ca-server:
 	cd "$$dir" && CGO_ENABLED=1 go build -trimpath -o $@ ./cmd/fabric-ca-server
 
 # CRDs of the operators whose objects hlfc renders; tests turn them into JSON Schemas.
-$(TOOLS)/crds/external-secrets/.done:
-	mkdir -p $(@D)
-	dir=$(call moddir,github.com/external-secrets/external-secrets@$(EXTERNAL_SECRETS_VERSION)); \
-	cp "$$dir"/config/crds/bases/external-secrets.io_*.yaml $(@D)/
-	chmod -R u+w $(@D)
+# $(call crds,NAME,MODULE@VERSION,GLOB inside the module)
+define crds
+	mkdir -p $(TOOLS)/crds/$(1)
+	dir=$(call moddir,$(2)); cp "$$dir"/$(3) $(TOOLS)/crds/$(1)/
+	chmod -R u+w $(TOOLS)/crds/$(1)
+endef
+CRDS := $(TOOLS)/crds/.done
+$(CRDS):
+	$(call crds,external-secrets,github.com/external-secrets/external-secrets@$(EXTERNAL_SECRETS_VERSION),config/crds/bases/external-secrets.io_*.yaml)
+	$(call crds,prometheus-operator,github.com/prometheus-operator/prometheus-operator@$(PROMETHEUS_OPERATOR_VERSION),example/prometheus-operator-crd/monitoring.coreos.com_*.yaml)
+	$(call crds,velero,github.com/vmware-tanzu/velero@$(VELERO_VERSION),config/crd/v1/bases/velero.io_*.yaml)
+	$(call crds,external-snapshotter,github.com/kubernetes-csi/external-snapshotter/client/v8@$(SNAPSHOTTER_VERSION),config/crd/snapshot.storage.k8s.io_*.yaml)
 	touch $@
 
-tools: $(GOBIN)/kubeconform $(GOBIN)/kube-linter $(GOBIN)/fabric-ca-server \
-       $(TOOLS)/crds/external-secrets/.done
+# promtool, from Debian's prometheus package (the server it also installs is not started).
+PROMTOOL := /usr/bin/promtool
+$(PROMTOOL):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus
+
+tools: $(GOBIN)/kubeconform $(GOBIN)/kube-linter $(GOBIN)/fabric-ca-server $(CRDS) $(PROMTOOL)
 
 test: env tools lint
 	$(BIN)/pytest

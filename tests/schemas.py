@@ -57,11 +57,21 @@ def _strict(node: Any) -> Any:
     return out
 
 
+class _CrdLoader(yaml.SafeLoader):
+    """YAML 1.1's `=` (the `!!value` tag) is a plain string in CRDs (enum values)."""
+
+
+_CrdLoader.yaml_implicit_resolvers = {
+    first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:value"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def crd_schemas(crd_files: list[Path], dest: Path) -> list[tuple[str, str, str]]:
     """Write one schema per CRD version; returns (group, kind, version) written."""
     written = []
     for path in crd_files:
-        for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+        for doc in yaml.load_all(path.read_text(encoding="utf-8"), Loader=_CrdLoader):
             if not doc or doc.get("kind") != "CustomResourceDefinition":
                 continue
             group = doc["spec"]["group"]

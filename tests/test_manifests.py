@@ -33,7 +33,16 @@ def schema_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not crds:
         pytest.fail("no CRDs under .tools/crds: run `make tools`")
     written = crd_schemas(crds, root / "crds")
-    assert ("external-secrets.io", "ExternalSecret", "v1") in written
+    for expected in [
+        ("external-secrets.io", "ExternalSecret", "v1"),
+        ("monitoring.coreos.com", "ServiceMonitor", "v1"),
+        ("monitoring.coreos.com", "PrometheusRule", "v1"),
+        ("monitoring.coreos.com", "Probe", "v1"),
+        ("velero.io", "Schedule", "v1"),
+        ("velero.io", "Backup", "v1"),
+        ("snapshot.storage.k8s.io", "VolumeSnapshotClass", "v1"),
+    ]:
+        assert expected in written
     return root
 
 

@@ -353,10 +353,29 @@ class AlertThresholds(Model):
     leader_changes_per_hour: int = Field(default=3, ge=1)
 
 
+class Blackbox(Model):
+    """A blackbox exporter that probes TLS endpoints: certificate expiry and cross-cluster
+    reachability without a custom exporter. Its config needs a module like
+    `hlfc_tls: {prober: tcp, tcp: {tls: true, tls_config: {insecure_skip_verify: true}}}`."""
+
+    url: str = Field(
+        default="blackbox-exporter.monitoring.svc:9115", pattern=r"^[a-z0-9.-]+(:[0-9]+)?$"
+    )
+    module: str = Field(default="hlfc_tls", min_length=1)
+
+
 class Monitoring(Model):
     prometheus_operator: bool = True
     namespace: Name = Field(
         default="monitoring", description="where Prometheus runs; admitted to port 9443"
+    )
+    global_view: bool = Field(
+        default=False,
+        description="each cluster's Prometheus also sees the other clusters' Fabric metrics "
+        "(Thanos, federation); enables channel-wide alerts on multi-cluster channels",
+    )
+    blackbox: Blackbox | None = Field(
+        default_factory=Blackbox, description="null: no certificate or reachability probes"
     )
     labels: LabelMap = Field(
         default_factory=dict, description="labels Prometheus selects ServiceMonitors/rules by"
@@ -365,6 +384,7 @@ class Monitoring(Model):
 
 
 class Velero(Model):
+    namespace: Name = "velero"
     schedule: Cron = "0 2 * * *"
     ttl: Duration = "168h"
     storage_location: str = Field(default="default", min_length=1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from compiler.analysis.network import Network
-from compiler.render import ca, credentials, namespaces, orderer, peer, policies
+from compiler.render import backup, ca, credentials, monitoring, namespaces, orderer, peer, policies
 from compiler.render.manifest import Manifest
 
 RENDERERS = (
@@ -13,6 +13,8 @@ RENDERERS = (
     ca.render,
     orderer.render,
     peer.render,
+    monitoring.render,
+    backup.render,
 )
 
 

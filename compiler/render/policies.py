@@ -89,8 +89,11 @@ def _component_policy(
     external = _external_ports(network, cluster)
     if external and kind != "ca":
         egress.append({"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": _ports(*external)})
-    monitoring = network.blueprint.spec.monitoring.namespace
-    ingress = [*ingress, {"from": [_namespace(monitoring)], "ports": _ports(OPERATIONS_PORT)}]
+    monitoring = network.blueprint.spec.monitoring
+    scraped = [OPERATIONS_PORT]
+    if monitoring.blackbox is not None:  # TLS probes of the main listener
+        scraped.append({"ca": CA_PORT, "peer": PEER_PORT, "orderer": ORDERER_PORT}[kind])
+    ingress = [*ingress, {"from": [_namespace(monitoring.namespace)], "ports": _ports(*scraped)}]
     spec: dict[str, Any] = {
         "podSelector": {
             "matchLabels": {

@@ -47,7 +47,12 @@ def services(
             "metadata": {
                 "name": name,
                 "namespace": node.namespace,
-                "labels": pod.node_labels(network, node),
+                "labels": pod.node_labels(network, node)
+                | {
+                    # ServiceMonitors scrape the client Service only, and name the job
+                    "hlfc.dev/service": "headless" if headless else "client",
+                    "hlfc.dev/job": f"{network.name}-{node.kind}",
+                },
                 "annotations": waves.annotation(wave),
             },
             "spec": spec,
