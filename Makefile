@@ -21,6 +21,9 @@ EXTERNAL_SECRETS_VERSION := v1.3.2
 PROMETHEUS_OPERATOR_VERSION := v0.85.0
 VELERO_VERSION := v1.18.3
 SNAPSHOTTER_VERSION := v8.7.0
+# v3.5: the newest Argo CD whose module this machine's Go (1.26) accepts; same v1alpha1 CRDs
+ARGOCD_VERSION := v3.5.7
+ISTIO_API_VERSION := v1.31.4
 # the directory `go mod download` unpacked a module into
 moddir = $$(go mod download -json $(1) | sed -n 's/^\t"Dir": "\(.*\)",$$/\1/p')
 
@@ -38,6 +41,7 @@ schema: env
 
 render: env schema
 	$(BIN)/hlfc render $(BLUEPRINTS) -o output
+	$(BIN)/hlfc graph blueprints/global.yaml -o docs/global.svg
 
 lint: env
 	$(BIN)/ruff check compiler tests bench
@@ -76,6 +80,8 @@ $(CRDS):
 	$(call crds,prometheus-operator,github.com/prometheus-operator/prometheus-operator@$(PROMETHEUS_OPERATOR_VERSION),example/prometheus-operator-crd/monitoring.coreos.com_*.yaml)
 	$(call crds,velero,github.com/vmware-tanzu/velero@$(VELERO_VERSION),config/crd/v1/bases/velero.io_*.yaml)
 	$(call crds,external-snapshotter,github.com/kubernetes-csi/external-snapshotter/client/v8@$(SNAPSHOTTER_VERSION),config/crd/snapshot.storage.k8s.io_*.yaml)
+	$(call crds,argo-cd,github.com/argoproj/argo-cd/v3@$(ARGOCD_VERSION),manifests/crds/*-crd.yaml)
+	$(call crds,istio,istio.io/api@$(ISTIO_API_VERSION),kubernetes/customresourcedefinitions.gen.yaml)
 	touch $@
 
 # promtool, from Debian's prometheus package (the server it also installs is not started).
@@ -91,9 +97,9 @@ test: env tools lint
 
 # Re-render and fail on any difference from what is committed (output/ and schemas/).
 check: render
-	@git diff --exit-code --stat -- output schemas || \
+	@git diff --exit-code --stat -- output schemas docs/global.svg || \
 	  { echo "output/ or schemas/ differ from a fresh render: run 'make render' and commit"; exit 1; }
-	@untracked=$$(git status --porcelain --untracked-files=all -- output schemas); \
+	@untracked=$$(git status --porcelain --untracked-files=all -- output schemas docs); \
 	  if [ -n "$$untracked" ]; then echo "$$untracked"; \
 	  echo "untracked files in output/ or schemas/: run 'make render' and commit"; exit 1; fi
 

@@ -48,6 +48,8 @@ CODES: dict[str, str] = {
     "T001": "cluster hosts no component",
     "T002": "member organisation has no anchor peer",
     "T003": "image reference uses the mutable tag `latest`",
+    "T004": "a cluster other clusters must reach has no ingress or external domain",
+    "T005": "Argo CD destination sets both server and name",
 }
 
 # Codes that mean "this input is not a blueprint file at all": the CLI maps them to the

@@ -77,7 +77,16 @@ def crd_schemas(crd_files: list[Path], dest: Path) -> list[tuple[str, str, str]]
             group = doc["spec"]["group"]
             kind = doc["spec"]["names"]["kind"]
             for version in doc["spec"]["versions"]:
-                schema = _strict(version["schema"]["openAPIV3Schema"])
+                root = dict(version["schema"]["openAPIV3Schema"])
+                # every custom resource has these, declared in its CRD or not (Istio's
+                # are not): add them before forbidding undeclared properties
+                root["properties"] = {
+                    "apiVersion": {"type": "string"},
+                    "kind": {"type": "string"},
+                    "metadata": {"type": "object"},
+                    **root.get("properties", {}),
+                }
+                schema = _strict(root)
                 out = dest / group / f"{kind.lower()}_{version['name']}.json"
                 out.parent.mkdir(parents=True, exist_ok=True)
                 out.write_text(json.dumps(schema), encoding="utf-8")

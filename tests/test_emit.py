@@ -90,7 +90,12 @@ def test_multiline_strings_are_literal_blocks() -> None:
 def test_layout_and_kustomization(tmp_path: Path) -> None:
     render_files([GLOBAL], tmp_path)
     root = tmp_path / "global-fabric-network"
-    assert sorted(p.name for p in root.iterdir()) == ["eu-west-1", "us-east-1", "us-west-2"]
+    assert sorted(p.name for p in root.iterdir()) == [
+        "_argocd",
+        "eu-west-1",
+        "us-east-1",
+        "us-west-2",
+    ]
     kustomization = yaml.safe_load((root / "us-east-1" / "kustomization.yaml").read_text())
     listed = set(kustomization["resources"])
     on_disk = {

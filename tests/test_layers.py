@@ -21,7 +21,8 @@ ALLOWED: dict[str, set[str]] = {
     "render": {"analysis", "blueprint"},
     "emit": {"render.manifest"},
     "pipeline": {"analysis", "blueprint", "emit", "render"},
-    "cli": {"analysis", "blueprint", "emit", "render", "pipeline"},
+    "graph": {"analysis", "blueprint"},
+    "cli": {"analysis", "blueprint", "emit", "render", "pipeline", "graph"},
     "enroll": set(),
 }
 LEAVES = {"diagnostics", "codes"}  # value types everyone shares

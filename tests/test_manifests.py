@@ -41,6 +41,10 @@ def schema_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ("velero.io", "Schedule", "v1"),
         ("velero.io", "Backup", "v1"),
         ("snapshot.storage.k8s.io", "VolumeSnapshotClass", "v1"),
+        ("argoproj.io", "Application", "v1alpha1"),
+        ("argoproj.io", "AppProject", "v1alpha1"),
+        ("networking.istio.io", "Gateway", "v1"),
+        ("networking.istio.io", "VirtualService", "v1"),
     ]:
         assert expected in written
     return root

@@ -27,6 +27,7 @@ def test_raft_quorum_sizes() -> None:
 def _blueprint_with_placement(tmp_path: Path, counts: list[int], tolerate: int) -> Path:
     clusters = "".join(
         f"    - name: c{i}\n      argocd: {{server: https://c{i}.example.com}}\n"
+        f"      externalDomain: c{i}.example.com\n      ingress: {{kind: loadBalancer}}\n"
         for i in range(len(counts))
     )
     orderers = "".join(

@@ -31,6 +31,9 @@ class Endpoint:
     port: int
     external_host: str | None  # dialled from other clusters, if the cluster is reachable
     external_port: int | None
+    # an orderer's admin endpoint (7053) needs its own host: SNI routes one host to one port
+    admin_external_host: str | None = None
+    admin_external_port: int | None = None
 
     @property
     def internal(self) -> str:
@@ -58,9 +61,17 @@ class Endpoint:
             f"{node.pod}.{node.headless_service}.{node.namespace}.svc.{CLUSTER_DOMAIN}",
             "localhost",
         ]
-        if self.external_host:
-            hosts.append(self.external_host)
+        hosts += [h for h in (self.external_host, self.admin_external_host) if h]
         return tuple(hosts)
+
+    def external_routes(self) -> tuple[tuple[str, int], ...]:
+        """(external host, target port in the pod) for every externally dialled port."""
+        routes = []
+        if self.external_host:
+            routes.append((self.external_host, self.port))
+        if self.admin_external_host:
+            routes.append((self.admin_external_host, ORDERER_ADMIN_PORT))
+        return tuple(routes)
 
 
 def endpoint(network: Network, node: Node) -> Endpoint:
@@ -68,15 +79,84 @@ def endpoint(network: Network, node: Node) -> Endpoint:
     port = MAIN_PORT[node.kind]
     external_host: str | None = None
     external_port: int | None = None
+    admin_host: str | None = None
+    admin_port: int | None = None
     if cluster is not None and cluster.external_domain and cluster.ingress.kind != "none":
         external_host = f"{node.workload}.{cluster.external_domain}"
         # Istio routes every endpoint through the gateway's one TLS port by SNI; a
         # LoadBalancer Service per node keeps Fabric's own port.
         external_port = cluster.ingress.port if cluster.ingress.kind == "istio" else port
+        if node.kind == "orderer":
+            admin_host = f"{node.workload}-admin.{cluster.external_domain}"
+            istio = cluster.ingress.kind == "istio"
+            admin_port = cluster.ingress.port if istio else ORDERER_ADMIN_PORT
     return Endpoint(
         node=node,
         service_host=f"{node.workload}.{node.namespace}.svc.{CLUSTER_DOMAIN}",
         port=port,
         external_host=external_host,
         external_port=external_port,
+        admin_external_host=admin_host,
+        admin_external_port=admin_port,
     )
+
+
+@dataclass(frozen=True)
+class Dial:
+    """One connection the network makes: `source` dials `target` at `address`."""
+
+    source: Node
+    target: Node
+    purpose: str
+    host: str
+    port: int
+
+
+def _address(network: Network, source: Node, target: Node, admin: bool = False) -> tuple[str, int]:
+    ep = endpoint(network, target)
+    if source.cluster == target.cluster or ep.external_host is None or ep.external_port is None:
+        return ep.service_host, ORDERER_ADMIN_PORT if admin else ep.port
+    if admin and ep.admin_external_host and ep.admin_external_port:
+        return ep.admin_external_host, ep.admin_external_port
+    return ep.external_host, ep.external_port
+
+
+def dial_table(network: Network) -> tuple[Dial, ...]:
+    """Who dials whom, on which host and port: in-cluster names within a cluster, the
+    external names across clusters. Sorted, so that reports and tests are stable."""
+    dials: set[tuple[str, str, str, str, int]] = set()
+    found: list[Dial] = []
+
+    def add(source: Node, target: Node, purpose: str, admin: bool = False) -> None:
+        if source is target:
+            return
+        host, port = _address(network, source, target, admin)
+        key = (source.workload, target.workload, purpose, host, port)
+        if key not in dials:
+            dials.add(key)
+            found.append(Dial(source, target, purpose, host, port))
+
+    orgs = {o.name: o for o in network.orgs}
+    for org in network.orgs:
+        for node in (*org.peers, *org.orderers):
+            add(node, org.ca, "enrollment")  # the enrollment Job runs beside the node
+    for channel in network.channels:
+        members = [orgs[m] for m in channel.spec.members if m in orgs]
+        peers = [p for org in members for p in org.peers]
+        for a in channel.consenters:
+            for b in channel.consenters:
+                add(a, b, f"raft {channel.name}")
+        for peer in peers:
+            for orderer in channel.consenters:
+                add(peer, orderer, f"deliver {channel.name}")
+            for other in peers:
+                if other.org == peer.org and other.cluster == peer.cluster:
+                    add(peer, other, "gossip bootstrap")
+                elif other.org != peer.org and other.anchor:
+                    add(peer, other, f"gossip anchor {channel.name}")
+        first_orderer_org = orgs.get(channel.spec.orderer_organizations[0])
+        if first_orderer_org is not None and first_orderer_org.orderers:
+            creator = first_orderer_org.orderers[0]  # the channel-create Job runs beside it
+            for orderer in channel.consenters:
+                add(creator, orderer, f"osnadmin join {channel.name}", admin=True)
+    return tuple(sorted(found, key=lambda d: (d.source.workload, d.purpose, d.target.workload)))

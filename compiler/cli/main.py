@@ -13,10 +13,12 @@ from pathlib import Path
 import click
 
 from compiler import __version__
+from compiler.analysis.endpoints import dial_table
 from compiler.analysis.quorum import quorum_table
 from compiler.blueprint.schema import schema_text
 from compiler.cli.reporters import REPORTERS, Reporter
 from compiler.codes import UNREADABLE_INPUT
+from compiler.graph import FORMATS, render_graph
 from compiler.pipeline import FileResult, check_files, render_files
 
 EXIT_OK = 0
@@ -71,7 +73,8 @@ def analyze(file: Path, fmt: str) -> None:
     if result.analysis is None:
         _emit(reporter.diagnostics([result]))
     else:
-        _emit(reporter.analysis(result, quorum_table(result.analysis.network)))
+        network = result.analysis.network
+        _emit(reporter.analysis(result, quorum_table(network), dial_table(network)))
     sys.exit(_exit_code([result]))
 
 
@@ -92,6 +95,34 @@ def render(files: tuple[Path, ...], out_dir: Path, fmt: str) -> None:
     result = render_files(files, out_dir)
     _emit(REPORTERS[fmt].render(result.checks, result.writes))
     sys.exit(_exit_code(result.checks))
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("-"),
+    show_default=True,
+    help="where to write; '-' for stdout",
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="svg", show_default=True)
+def graph(file: Path, out_file: Path, fmt: str) -> None:
+    """Draw the network: clusters, organisations, nodes, channels and Raft membership."""
+    (result,) = check_files([file])
+    if result.analysis is None or not result.ok:
+        _emit(REPORTERS["text"].diagnostics([result]))
+        sys.exit(_exit_code([result]))
+    text = render_graph(result.analysis.network, fmt)
+    if str(out_file) == "-":
+        click.echo(text, nl=False)
+        return
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    if not out_file.is_file() or out_file.read_text(encoding="utf-8") != text:
+        out_file.write_text(text, encoding="utf-8")
+    click.echo(f"{out_file}: written")
 
 
 @cli.command()

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from compiler.analysis.endpoints import Dial
 from compiler.analysis.network import Network
 from compiler.analysis.quorum import ChannelQuorum
 from compiler.diagnostics import Diagnostic, Severity, format_path
@@ -25,7 +26,9 @@ def _plural(n: int, word: str) -> str:
 
 class Reporter(Protocol):
     def diagnostics(self, results: Sequence[FileResult]) -> str: ...
-    def analysis(self, result: FileResult, table: Sequence[ChannelQuorum]) -> str: ...
+    def analysis(
+        self, result: FileResult, table: Sequence[ChannelQuorum], dials: Sequence[Dial]
+    ) -> str: ...
     def render(self, results: Sequence[FileResult], writes: Sequence[WriteReport]) -> str: ...
 
 
@@ -40,7 +43,9 @@ class TextReporter:
             lines.append(f"ok: {files} valid, {_plural(warnings, 'warning')}")
         return "\n".join(lines)
 
-    def analysis(self, result: FileResult, table: Sequence[ChannelQuorum]) -> str:
+    def analysis(
+        self, result: FileResult, table: Sequence[ChannelQuorum], dials: Sequence[Dial]
+    ) -> str:
         assert result.analysis is not None
         network = result.analysis.network
         lines = [_summary(network), ""]
@@ -54,7 +59,7 @@ class TextReporter:
                 f"channel {q.channel}: {q.size} consenters ({q.placement_text()}), "
                 f"Raft quorum {q.quorum}, tolerates {q.tolerated_node_failures} node failure(s)"
             )
-            rows = [("cluster lost", "consenters left", "quorum")]
+            rows: list[tuple[str, ...]] = [("cluster lost", "consenters left", "quorum")]
             rows += [
                 (c, f"{left} of {q.size}", "kept" if kept else "LOST")
                 for c, left, kept in q.single_losses()
@@ -71,6 +76,16 @@ class TextReporter:
                     f"; losing {lost} leaves {q.remaining_after(q.breaking_loss)} of {q.size}"
                 )
             lines.append(verdict)
+        lines += ["", "endpoints (who dials what)"]
+        rows = [("from", "to", "for", "address")]
+        rows += [
+            (d.source.workload, d.target.workload, d.purpose, f"{d.host}:{d.port}") for d in dials
+        ]
+        widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        lines += [
+            "  " + "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip()
+            for r in rows
+        ]
         if result.diagnostics:
             lines += ["", self.diagnostics([result])]
         return "\n".join(lines)
@@ -128,7 +143,9 @@ class JsonReporter:
         errors, warnings = _counts(results)
         return self._dump({"files": _files_json(results), "errors": errors, "warnings": warnings})
 
-    def analysis(self, result: FileResult, table: Sequence[ChannelQuorum]) -> str:
+    def analysis(
+        self, result: FileResult, table: Sequence[ChannelQuorum], dials: Sequence[Dial]
+    ) -> str:
         assert result.analysis is not None
         network = result.analysis.network
         channels = [
@@ -152,6 +169,16 @@ class JsonReporter:
                 "network": network.name,
                 "tolerateClusterLoss": network.tolerate_cluster_loss,
                 "channels": channels,
+                "endpoints": [
+                    {
+                        "from": d.source.workload,
+                        "to": d.target.workload,
+                        "purpose": d.purpose,
+                        "host": d.host,
+                        "port": d.port,
+                    }
+                    for d in dials
+                ],
                 "diagnostics": [_diagnostic_json(d) for d in result.diagnostics],
             }
         )

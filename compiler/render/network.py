@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from compiler.analysis.network import Network
-from compiler.render import backup, ca, credentials, monitoring, namespaces, orderer, peer, policies
+from compiler.render import (
+    argocd,
+    backup,
+    ca,
+    credentials,
+    ingress,
+    monitoring,
+    namespaces,
+    orderer,
+    peer,
+    policies,
+)
 from compiler.render.manifest import Manifest
 
 RENDERERS = (
@@ -13,10 +24,13 @@ RENDERERS = (
     ca.render,
     orderer.render,
     peer.render,
+    ingress.render,
     monitoring.render,
     backup.render,
 )
 
 
 def render_network(network: Network) -> list[Manifest]:
-    return [m for renderer in RENDERERS for m in renderer(network)]
+    manifests = [m for renderer in RENDERERS for m in renderer(network)]
+    # last: the AppProject allows exactly the kinds and namespaces rendered above
+    return manifests + list(argocd.render(network, manifests))

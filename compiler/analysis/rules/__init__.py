@@ -5,6 +5,7 @@ from __future__ import annotations
 from compiler.analysis.rules import (
     channel_members,
     consensus,
+    delivery,
     name_limits,
     references,
     topology,
@@ -19,4 +20,5 @@ RULES: tuple[Rule, ...] = (
     channel_members.RULE,
     consensus.RULE,
     topology.RULE,
+    delivery.RULE,
 )

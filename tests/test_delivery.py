@@ -1,0 +1,260 @@
+"""Argo CD delivery, cross-cluster endpoints and the network picture."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from compiler.analysis.endpoints import dial_table, endpoint
+from compiler.cli.main import cli
+from compiler.pipeline import check_file
+from compiler.render.network import render_network
+from tests.conftest import GLOBAL, MINIMAL, ROOT
+from tests.tooling import OUTPUT, all_rendered
+
+NETWORKS = ["global-fabric-network", "minimal"]
+
+
+def _group(api_version: str) -> str:
+    return api_version.rsplit("/", 1)[0] if "/" in api_version else ""
+
+
+def rendered_in(network: str) -> list[tuple[Path, dict[str, Any]]]:
+    return [(p, d) for p, d in all_rendered() if p.relative_to(OUTPUT).parts[0] == network]
+
+
+def argocd_objects(network: str, kind: str) -> list[dict[str, Any]]:
+    return [d for p, d in rendered_in(network) if d["kind"] == kind and "_argocd" in p.parts]
+
+
+@pytest.mark.parametrize("network", NETWORKS)
+def test_app_project_allows_every_rendered_kind_and_nothing_more(network: str) -> None:
+    (project,) = argocd_objects(network, "AppProject")
+    spec = project["spec"]
+    objects = rendered_in(network)
+    namespaced = {
+        (_group(d["apiVersion"]), d["kind"])
+        for p, d in objects
+        if p.parent.name != "_cluster" and d["kind"] != "Namespace"
+    }
+    cluster_wide = {
+        (_group(d["apiVersion"]), d["kind"])
+        for p, d in objects
+        if p.parent.name == "_cluster" or d["kind"] == "Namespace"
+    }
+    allowed_namespaced = {(k["group"], k["kind"]) for k in spec["namespaceResourceWhitelist"]}
+    allowed_cluster = {(k["group"], k["kind"]) for k in spec["clusterResourceWhitelist"]}
+    assert allowed_namespaced == namespaced
+    assert allowed_cluster == cluster_wide
+    assert allowed_cluster <= {
+        ("", "Namespace"),
+        ("storage.k8s.io", "StorageClass"),
+        ("snapshot.storage.k8s.io", "VolumeSnapshotClass"),
+    }
+    blueprint = yaml.safe_load((GLOBAL if network != "minimal" else MINIMAL).read_text())
+    assert spec["sourceRepos"] == [blueprint["spec"]["argocd"]["repoURL"]]
+    # destinations: exactly the namespaces written per cluster, plus the root app's own
+    apps = {
+        a["spec"]["source"]["path"].rsplit("/", 1)[1]: a
+        for a in argocd_objects(network, "Application")
+    }
+    expected = set()
+    for p, _ in objects:
+        parts = p.relative_to(OUTPUT / network).parts
+        if parts[1] == "_cluster":
+            continue
+        dest = apps[parts[0]]["spec"]["destination"]
+        expected.add((dest.get("server"), dest.get("name"), parts[1]))
+    got = {(d.get("server"), d.get("name"), d["namespace"]) for d in spec["destinations"]}
+    assert got == expected
+
+
+@pytest.mark.parametrize("network", NETWORKS)
+def test_one_application_per_cluster_directory_and_a_root(network: str) -> None:
+    apps = argocd_objects(network, "Application")
+    directories = sorted(p.name for p in (OUTPUT / network).iterdir() if p.is_dir())
+    paths = sorted(a["spec"]["source"]["path"] for a in apps)
+    assert paths == [f"output/{network}/{d}" for d in directories]
+    for app in apps:
+        sync = app["spec"]["syncPolicy"]
+        assert sync["automated"] == {"prune": True, "selfHeal": True}
+        assert {"ServerSideApply=true", "CreateNamespace=false"} <= set(sync["syncOptions"])
+        # no resources-finalizer: deleting an Application never cascades to ledgers
+        assert "finalizers" not in app["metadata"]
+        assert (ROOT / app["spec"]["source"]["path"]).is_dir()
+    (root,) = [a for a in apps if a["spec"]["source"]["path"].endswith("/_argocd")]
+    assert root["spec"]["destination"] == {
+        "server": "https://kubernetes.default.svc",
+        "namespace": "argocd",
+    }
+
+
+def _wave(obj: dict[str, Any]) -> int:
+    return int(obj["metadata"].get("annotations", {}).get("argocd.argoproj.io/sync-wave", "0"))
+
+
+def test_sync_waves_order_every_kind() -> None:
+    waves: dict[str, set[int]] = {}
+    for _, obj in all_rendered():
+        if obj["kind"] in {"Application", "AppProject"}:
+            continue
+        key = obj["kind"]
+        if obj["kind"] in {"StatefulSet", "ConfigMap", "ServiceAccount", "Service"}:
+            key = f"{obj['kind']}/{obj['metadata']['labels']['app.kubernetes.io/component']}"
+        waves.setdefault(key, set()).add(_wave(obj))
+    order = [
+        ["Backup"],
+        ["Namespace", "StorageClass", "VolumeSnapshotClass"],
+        ["NetworkPolicy", "PodDisruptionBudget"],
+        ["ExternalSecret"],
+        ["StatefulSet/ca", "ConfigMap/ca", "Service/ca", "ServiceAccount/ca", "Gateway"],
+        ["StatefulSet/orderer", "ConfigMap/orderer", "Service/orderer"],
+        ["StatefulSet/peer", "ConfigMap/peer", "Service/peer"],
+        ["ServiceMonitor", "PrometheusRule", "Probe", "Schedule"],
+    ]
+    flat = [k for step in order for k in step]
+    assert set(flat) <= set(waves), set(flat) - set(waves)
+    for earlier, later in itertools.pairwise(order):
+        latest = max(w for k in earlier for w in waves[k])
+        earliest = min(w for k in later for w in waves[k])
+        assert latest < earliest, (earlier, later)
+    # Jobs (enrollment, channels) must sit between what they need and what needs them;
+    # the kinds that exist so far are all above covered by the order
+    jobs = [obj for _, obj in all_rendered("Job")]
+    assert all(min(waves["StatefulSet/ca"]) < _wave(j) < min(waves["ServiceMonitor"]) for j in jobs)
+
+
+def test_every_dialled_host_is_in_the_targets_tls_names() -> None:
+    result = check_file(GLOBAL)
+    assert result.analysis is not None
+    network = result.analysis.network
+    dials = dial_table(network)
+    assert len(dials) > 50
+    assert any(d.host.endswith(".fabric.global") for d in dials)  # crosses clusters
+    for dial in dials:
+        assert dial.host in endpoint(network, dial.target).tls_hosts(), dial
+    # and the CA's rendered certificate request carries every name it is dialled by
+    for org in network.orgs:
+        config = yaml.safe_load(
+            (
+                OUTPUT
+                / "global-fabric-network"
+                / org.ca.cluster
+                / org.namespace
+                / f"configmap-{org.ca.workload}-config.yaml"
+            ).read_text()
+        )["data"]["ca.yaml"]
+        hosts = set(yaml.safe_load(config)["csr"]["hosts"])
+        assert {d.host for d in dials if d.target is org.ca} <= hosts
+
+
+def test_virtual_services_route_each_external_host_to_its_node() -> None:
+    services = all_rendered("VirtualService")
+    assert len(services) == 5 * 2 + 6 + 4  # orderers (main + admin), peers, CAs
+    for path, vs in services:
+        (host,) = vs["spec"]["hosts"]
+        (route,) = vs["spec"]["tls"]
+        assert route["match"][0]["sniHosts"] == [host]
+        destination = route["route"][0]["destination"]
+        assert destination["host"].endswith(f".{vs['metadata']['namespace']}.svc.cluster.local")
+        port = destination["port"]["number"]
+        assert port == (
+            7053
+            if host.split(".")[0].endswith("-admin")
+            else {"orderer": 7050, "peer": 7051, "ca": 7054}[_kind_of(host)]
+        )
+        gateway = yaml.safe_load(
+            (path.parent / "gateway-global-fabric-network-fabric.yaml").read_text()
+        )
+        server = gateway["spec"]["servers"][0]
+        assert server["tls"] == {"mode": "PASSTHROUGH"} and host in server["hosts"]
+
+
+def _kind_of(host: str) -> str:
+    name = host.split(".", maxsplit=1)[0]
+    return "ca" if name.endswith("-ca") else "orderer" if "orderer" in name else "peer"
+
+
+def test_gossip_external_endpoints_come_from_the_endpoint_table() -> None:
+    result = check_file(GLOBAL)
+    assert result.analysis is not None
+    network = result.analysis.network
+    for path, sts in all_rendered("StatefulSet"):
+        if "global-fabric-network" not in path.parts:
+            continue
+        env = {
+            e["name"]: e.get("value")
+            for e in sts["spec"]["template"]["spec"]["containers"][0]["env"]
+        }
+        if "CORE_PEER_GOSSIP_EXTERNALENDPOINT" in env:
+            node = next(n for n in network.nodes if n.workload == sts["metadata"]["name"])
+            assert env["CORE_PEER_GOSSIP_EXTERNALENDPOINT"] == endpoint(network, node).advertised
+
+
+def test_load_balancer_ingress_renders_a_service_per_node(tmp_path: Path) -> None:
+    variant = tmp_path / "lb.yaml"
+    variant.write_text(
+        GLOBAL.read_text().replace(
+            "ingress: {kind: istio, gateway: istio-system/ingressgateway, port: 443}",
+            "ingress: {kind: loadBalancer}",
+        )
+    )
+    result = check_file(variant)
+    assert result.ok and result.analysis is not None
+    manifests = render_network(result.analysis.network)
+    balancers = [
+        m.obj
+        for m in manifests
+        if m.obj["kind"] == "Service" and m.obj["spec"]["type"] == "LoadBalancer"
+    ]
+    assert len(balancers) == 5 + 6 + 4
+    orderer = next(b for b in balancers if b["metadata"]["name"] == "orderer-org-orderer2-external")
+    assert [p["port"] for p in orderer["spec"]["ports"]] == [7050, 7053]
+    assert orderer["metadata"]["annotations"]["external-dns.alpha.kubernetes.io/hostname"] == (
+        "orderer-org-orderer2.us-west-2.fabric.global,orderer-org-orderer2-admin.us-west-2.fabric.global"
+    )
+    assert not [m for m in manifests if m.obj["kind"] in {"Gateway", "VirtualService"}]
+
+
+def test_analyze_prints_the_endpoint_table() -> None:
+    out = CliRunner().invoke(cli, ["analyze", str(GLOBAL)]).output
+    assert "endpoints (who dials what)" in out
+    assert re.search(
+        r"org2-peer0\s+orderer-org-orderer0\s+deliver supply-chain\s+"
+        r"orderer-org-orderer0\.us-east-1\.fabric\.global:443",
+        out,
+    )
+    assert "orderer-org-orderer0.us-east-1.fabric.global:443" in out
+
+
+@pytest.mark.parametrize("fmt", ["svg", "dot", "mermaid"])
+def test_graph_names_every_cluster_and_node(tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"g.{fmt}"
+    result = CliRunner().invoke(cli, ["graph", str(GLOBAL), "-o", str(out), "--format", fmt])
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    check = check_file(GLOBAL)
+    assert check.analysis is not None
+    network = check.analysis.network
+    if fmt == "svg":
+        tree = ET.fromstring(text)
+        ids = {e.get("id") for e in tree.iter() if e.get("id")}
+        assert {f"cluster-{c.name}" for c in network.clusters} <= ids
+        assert {f"node-{n.workload}" for n in network.nodes} <= ids
+        assert "channel-supply-chain" in ids
+        assert len([e for e in tree.iter() if e.get("class") == "raft"]) == 5
+    for cluster in network.clusters:
+        assert cluster.name in text
+    assert "survives losing any 1 cluster" in text
+
+
+def test_committed_picture_is_current() -> None:
+    out = CliRunner().invoke(cli, ["graph", str(GLOBAL)]).output
+    assert out == (ROOT / "docs" / "global.svg").read_text()
