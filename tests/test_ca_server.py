@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import ssl
-import subprocess
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -22,7 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tests.tooling import free_port, rendered, tool
+from tests.ca_harness import LocalCA
 
 # every character that could break YAML or shell quoting of the registrar
 REGISTRAR = ("registrar", "p@ss\"w:rd\\ #{x}$HOME'")
@@ -50,64 +47,21 @@ class RunningCA:
             return json.loads(exc.read())
 
 
-def _wait(url: str, deadline: float, context: ssl.SSLContext | None = None) -> None:
-    last: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, context=context, timeout=2):
-                return
-        except (OSError, urllib.error.URLError) as exc:
-            last = exc
-            time.sleep(0.2)
-    raise AssertionError(f"{url} did not answer: {last}")
-
-
 @pytest.fixture(scope="module")
 def ca(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCA]:
-    server = tool("fabric-ca-server")
-    config_map = rendered("minimal", "local", "org1", "ConfigMap", "org1-ca-config")
-    statefulset = rendered("minimal", "local", "org1", "StatefulSet", "org1-ca")
-    container = statefulset["spec"]["template"]["spec"]["containers"][0]
-    root = tmp_path_factory.mktemp("ca")
-    config, home = root / "config", root / "home"
-    config.mkdir()
-    home.mkdir()
-    for key, text in config_map["data"].items():  # what the ConfigMap volume would hold
-        (config / key).write_text(text)
-    port, ops = free_port(), free_port()
-    env = {
-        "PATH": f"{server.parent}:{os.environ['PATH']}",
-        # the container's own env, with paths mapped to this machine
-        "FABRIC_CA_SERVER_HOME": str(home),
-        "HLFC_CA_CONFIG_DIR": str(config),
-        "CA_REGISTRAR_USERNAME": REGISTRAR[0],
-        "CA_REGISTRAR_PASSWORD": REGISTRAR[1],
-        # one unique port per listener on 127.0.0.1 instead of the pod's 7054/9443
-        "FABRIC_CA_SERVER_PORT": str(port),
-        "FABRIC_CA_SERVER_OPERATIONS_LISTENADDRESS": f"127.0.0.1:{ops}",
-    }
-    assert {e["name"] for e in container["env"]} >= {
+    local = LocalCA(tmp_path_factory.mktemp("ca"), REGISTRAR)
+    assert local.container_env >= {
         "FABRIC_CA_SERVER_HOME",
         "HLFC_CA_CONFIG_DIR",
         "CA_REGISTRAR_USERNAME",
         "CA_REGISTRAR_PASSWORD",
     }
-    shell, script = container["command"]
-    assert script.endswith("/start.sh")
-    log = (root / "ca.log").open("w")
-    process = subprocess.Popen([shell, str(config / "start.sh")], env=env, stdout=log, stderr=log)
+    assert local.command[1].endswith("/start.sh")
+    local.start()
     try:
-        deadline = time.monotonic() + 30
-        _wait(f"http://127.0.0.1:{ops}/healthz", deadline)
-        context = ssl.create_default_context(cafile=str(home / "ca-cert.pem"))
-        _wait(f"https://localhost:{port}/cainfo", deadline, context)
-        yield RunningCA(
-            f"https://localhost:{port}", f"http://127.0.0.1:{ops}", home, config, context
-        )
+        yield RunningCA(local.url, local.operations, local.home, local.config, local.context())
     finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
+        local.stop()
 
 
 def _chain_subject(info: dict[str, Any]) -> str:

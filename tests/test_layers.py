@@ -22,7 +22,7 @@ ALLOWED: dict[str, set[str]] = {
     "emit": {"render.manifest"},
     "pipeline": {"analysis", "blueprint", "emit", "render"},
     "graph": {"analysis", "blueprint"},
-    "cli": {"analysis", "blueprint", "emit", "render", "pipeline", "graph"},
+    "cli": {"analysis", "blueprint", "emit", "render", "pipeline", "graph", "enroll"},
     "enroll": set(),
 }
 LEAVES = {"diagnostics", "codes"}  # value types everyone shares

@@ -18,6 +18,7 @@ from compiler.analysis.quorum import quorum_table
 from compiler.blueprint.schema import schema_text
 from compiler.cli.reporters import REPORTERS, Reporter
 from compiler.codes import UNREADABLE_INPUT
+from compiler.enroll.main import main as enroll_main
 from compiler.graph import FORMATS, render_graph
 from compiler.pipeline import FileResult, check_files, render_files
 
@@ -145,6 +146,19 @@ def schema(out_file: Path) -> None:
     if not out_file.is_file() or out_file.read_text(encoding="utf-8") != text:
         out_file.write_text(text, encoding="utf-8")
     click.echo(f"{out_file}: written")
+
+
+@cli.command()
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="the node's enrollment config (JSON, from its ConfigMap)",
+)
+def enroll(config_path: Path) -> None:
+    """In-cluster: give one node its MSP and TLS identity from Fabric CA (Secrets)."""
+    sys.exit(enroll_main(config_path))
 
 
 def main() -> None:

@@ -1,0 +1,243 @@
+"""One node's identity, end to end (ARCHITECTURE.md decision 3).
+
+1. Both Secrets hold a certificate that matches its key, chains to the CA's root and is
+   before its renewal point: nothing to do, nothing written.
+2. Usable but due: re-enroll with token auth and a CSR from the *existing* key (a Raft
+   consenter's TLS identity stays valid), then replace the Secrets.
+3. Otherwise: as the registrar, register the identity at both CAs with a fresh random
+   secret (or reset the secret of an identity that exists), enroll with new keys, write.
+
+Safe to kill at any point: every step is repeated from what the Secrets hold.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import secrets as random
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from compiler.enroll import crypto, msp
+from compiler.enroll.ca_client import CAClient, CAError, CAUnavailable, Identity
+from compiler.enroll.config import EnrollConfig
+from compiler.enroll.secrets import SecretStore, Stored
+
+T = TypeVar("T")
+
+
+class Outcome(enum.StrEnum):
+    UNCHANGED = "unchanged"
+    RENEWED = "renewed"
+    ENROLLED = "enrolled"
+
+
+class EnrollFailed(Exception):
+    pass
+
+
+@dataclass
+class Retry:
+    """Exponential backoff while the CA is unreachable or failing, up to a deadline."""
+
+    deadline: float  # time.monotonic() value
+    first_delay: float = 0.5
+    max_delay: float = 15.0
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+
+    def __call__(self, what: str, url: str, call: Callable[[], T]) -> T:
+        delay = self.first_delay
+        while True:
+            try:
+                return call()
+            except CAError as exc:  # the CA answered no: retrying will not change that
+                raise EnrollFailed(f"{what} refused by {url}: {exc}") from exc
+            except CAUnavailable as exc:
+                if self.clock() + delay > self.deadline:
+                    raise EnrollFailed(
+                        f"{what}: CA at {url} unavailable until the deadline; last error: {exc}"
+                    ) from exc
+                self.sleep(delay)
+                delay = min(delay * 2, self.max_delay)
+
+
+def _trust(cfg: EnrollConfig, retry: Retry) -> ssl.SSLContext:
+    """TLS trust in the CA: the pinned root if the blueprint imports one, else the chain the
+    CA presents on first contact (its server certificate is signed by that root)."""
+    if cfg.ca_root_pem:
+        return ssl.create_default_context(cadata=cfg.ca_root_pem)
+    first = CAClient(cfg.ca_url, verify=False)
+    try:
+        chain = retry("read the CA chain", cfg.ca_url, lambda: first.cainfo(cfg.ca_name))
+    finally:
+        first.close()
+    return ssl.create_default_context(cadata=chain.decode())
+
+
+def _registrar(client: CAClient, cfg: EnrollConfig, caname: str, retry: Retry) -> Identity:
+    key = crypto.new_key()
+    csr = crypto.csr_pem(key, cfg.registrar_username)
+    cert = retry(
+        f"enroll the registrar at {caname}",
+        cfg.ca_url,
+        lambda: client.enroll(cfg.registrar_username, cfg.registrar_password, csr, caname),
+    )
+    return Identity(cert, key)
+
+
+def _register(
+    client: CAClient,
+    cfg: EnrollConfig,
+    registrar: Identity,
+    *,
+    caname: str,
+    secret: str,
+    retry: Retry,
+) -> None:
+    def call() -> None:
+        try:
+            client.register(
+                registrar,
+                cfg.enrollment_id,
+                secret,
+                kind=cfg.identity_type,
+                caname=caname,
+                attrs=cfg.attrs,
+            )
+        except CAError as exc:
+            if "already registered" not in str(exc).lower():
+                raise
+            # the identity exists (its Secret was lost): give it a new secret instead
+            client.set_secret(registrar, cfg.enrollment_id, secret, caname)
+
+    retry(f"register {cfg.enrollment_id} at {caname}", cfg.ca_url, call)
+
+
+def run(
+    cfg: EnrollConfig,
+    store: SecretStore,
+    *,
+    now: dt.datetime | None = None,
+    retry: Retry | None = None,
+) -> Outcome:
+    now = now or dt.datetime.now(dt.UTC)
+    retry = retry or Retry(deadline=time.monotonic() + cfg.deadline_seconds)
+    client = CAClient(cfg.ca_url, verify=_trust(cfg, retry))
+    try:
+        return _run(cfg, store, client, now, retry)
+    finally:
+        client.close()
+
+
+def _run(
+    cfg: EnrollConfig, store: SecretStore, client: CAClient, now: dt.datetime, retry: Retry
+) -> Outcome:
+    ca_root = retry("read the CA chain", cfg.ca_url, lambda: client.cainfo(cfg.ca_name))
+    tls_root = retry("read the TLS CA chain", cfg.ca_url, lambda: client.cainfo(cfg.tlsca_name))
+    old_msp, old_tls = store.read(cfg.msp_secret), store.read(cfg.tls_secret)
+    sign = _state(old_msp, ("signcert.pem", "key.pem"), ca_root, cfg, now)
+    tls = _state(old_tls, ("tls.crt", "tls.key"), tls_root, cfg, now)
+
+    if sign.usable and tls.usable and not sign.due and not tls.due:
+        return Outcome.UNCHANGED
+
+    if sign.usable and tls.usable:
+        assert old_msp is not None and old_tls is not None
+        sign_key = crypto.load_key(old_msp.data["key.pem"])
+        tls_key = crypto.load_key(old_tls.data["tls.key"])
+        current_sign = Identity(old_msp.data["signcert.pem"], sign_key)
+        current_tls = Identity(old_tls.data["tls.crt"], tls_key)
+        # CSRs from the existing keys: the public keys, and so Raft consenters, stay valid
+        sign_cert = retry(
+            "re-enroll the signing certificate",
+            cfg.ca_url,
+            lambda: client.reenroll(
+                current_sign, crypto.csr_pem(sign_key, cfg.enrollment_id), cfg.ca_name
+            ),
+        )
+        tls_cert = retry(
+            "re-enroll the TLS certificate",
+            cfg.ca_url,
+            lambda: client.reenroll(
+                current_tls,
+                crypto.csr_pem(tls_key, cfg.enrollment_id, cfg.hosts),
+                cfg.tlsca_name,
+                profile="tls",
+                hosts=cfg.hosts,
+            ),
+        )
+        issued = Issued(sign_cert, sign_key, tls_cert, tls_key, ca_root, tls_root)
+        _write(cfg, store, issued, old_msp=old_msp, old_tls=old_tls)
+        return Outcome.RENEWED
+
+    secret = random.token_urlsafe(24)
+    for caname in (cfg.ca_name, cfg.tlsca_name):
+        registrar = _registrar(client, cfg, caname, retry)
+        _register(client, cfg, registrar, caname=caname, secret=secret, retry=retry)
+    sign_key, tls_key = crypto.new_key(), crypto.new_key()
+    sign_cert = retry(
+        "enroll the signing certificate",
+        cfg.ca_url,
+        lambda: client.enroll(
+            cfg.enrollment_id, secret, crypto.csr_pem(sign_key, cfg.enrollment_id), cfg.ca_name
+        ),
+    )
+    tls_cert = retry(
+        "enroll the TLS certificate",
+        cfg.ca_url,
+        lambda: client.enroll(
+            cfg.enrollment_id,
+            secret,
+            crypto.csr_pem(tls_key, cfg.enrollment_id, cfg.hosts),
+            cfg.tlsca_name,
+            profile="tls",
+            hosts=cfg.hosts,
+        ),
+    )
+    issued = Issued(sign_cert, sign_key, tls_cert, tls_key, ca_root, tls_root)
+    _write(cfg, store, issued, old_msp=old_msp, old_tls=old_tls)
+    return Outcome.ENROLLED
+
+
+def _state(
+    stored: Stored | None, names: tuple[str, str], root: bytes, cfg: EnrollConfig, now: dt.datetime
+) -> crypto.CertState:
+    data = stored.data if stored else {}
+    cert, key = names
+    return crypto.inspect(data.get(cert), data.get(key), root, renew_at=cfg.renew_at, now=now)
+
+
+@dataclass(frozen=True)
+class Issued:
+    sign_cert: bytes
+    sign_key: crypto.PrivateKey
+    tls_cert: bytes
+    tls_key: crypto.PrivateKey
+    ca_root: bytes
+    tls_root: bytes
+
+
+def _not_after(pem: bytes) -> str:
+    return crypto.load_certs(pem)[0].not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _write(
+    cfg: EnrollConfig,
+    store: SecretStore,
+    issued: Issued,
+    *,
+    old_msp: Stored | None,
+    old_tls: Stored | None,
+) -> None:
+    # TLS first, then MSP: each Secret holds a certificate with its own key, so a crash
+    # between the two leaves two consistent identities, and the next run finishes the job
+    tls = msp.tls_secret(issued.tls_cert, crypto.key_pem(issued.tls_key), issued.tls_root)
+    store.write(cfg.tls_secret, tls, "kubernetes.io/tls", _not_after(issued.tls_cert), old_tls)
+    sign = msp.msp_secret(
+        issued.sign_cert, crypto.key_pem(issued.sign_key), issued.ca_root, issued.tls_root
+    )
+    store.write(cfg.msp_secret, sign, "Opaque", _not_after(issued.sign_cert), old_msp)

@@ -1,0 +1,31 @@
+"""Entry point of the enrollment Job: exit 0 when the identity is in place, 1 otherwise.
+
+The registrar's credential comes from the environment (a Secret reference in the Job);
+it is never logged, and neither is any key.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from compiler.enroll.config import EnrollConfig
+from compiler.enroll.flow import EnrollFailed, run
+from compiler.enroll.secrets import KubeSecrets
+
+
+def main(config_path: Path) -> int:
+    try:
+        registrar = (os.environ["CA_REGISTRAR_USERNAME"], os.environ["CA_REGISTRAR_PASSWORD"])
+    except KeyError as missing:
+        print(f"hlfc enroll: environment variable {missing} is not set", file=sys.stderr)
+        return 1
+    cfg = EnrollConfig.load(config_path, registrar)
+    try:
+        outcome = run(cfg, KubeSecrets(cfg.namespace))
+    except EnrollFailed as exc:
+        print(f"hlfc enroll: {cfg.enrollment_id}: {exc}", file=sys.stderr)
+        return 1
+    print(f"hlfc enroll: {cfg.enrollment_id}: {outcome}")
+    return 0

@@ -1,0 +1,215 @@
+"""`hlfc enroll` against the real fabric-ca-server (rendered config, 127.0.0.1) and a
+Kubernetes API over HTTP that records every request the client library makes."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime as dt
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.x509.oid import NameOID
+
+from compiler.enroll import crypto
+from compiler.enroll.config import EnrollConfig
+from compiler.enroll.flow import EnrollFailed, Outcome, Retry, run
+from compiler.enroll.secrets import KubeSecrets
+from tests.ca_harness import LocalCA
+from tests.kube_fake import FakeKube
+
+REGISTRAR = ("registrar", "registrar-secret-from-a-Secret")
+NS = "org1"
+
+
+@pytest.fixture(scope="module")
+def ca(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCA]:
+    local = LocalCA(tmp_path_factory.mktemp("ca"), REGISTRAR)
+    local.start()
+    try:
+        yield local
+    finally:
+        local.stop()
+
+
+@pytest.fixture
+def kube() -> Iterator[FakeKube]:
+    fake = FakeKube()
+    try:
+        yield fake
+    finally:
+        fake.close()
+
+
+def config(ca: LocalCA, name: str = "org1-peer0", **changes: object) -> EnrollConfig:
+    base = EnrollConfig(
+        ca_url=ca.url,
+        ca_name="ca",
+        tlsca_name="tlsca",
+        enrollment_id=name,
+        identity_type="peer",
+        msp_id="Org1MSP",
+        namespace=NS,
+        msp_secret=f"{name}-msp",
+        tls_secret=f"{name}-tls",
+        hosts=(name, f"{name}.{NS}", f"{name}.{NS}.svc.cluster.local", "localhost"),
+        registrar_username=REGISTRAR[0],
+        registrar_password=REGISTRAR[1],
+        deadline_seconds=20,
+    )
+    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+
+
+def stored(kube: FakeKube, name: str) -> dict[str, bytes]:
+    data = kube.secrets[(NS, name)]["data"]
+    return {k: base64.b64decode(v) for k, v in data.items()}
+
+
+def cert_of(pem: bytes) -> x509.Certificate:
+    return x509.load_pem_x509_certificate(pem)
+
+
+def test_first_enrollment_writes_the_msp_and_tls_secrets(ca: LocalCA, kube: FakeKube) -> None:
+    start = time.perf_counter()
+    outcome = run(config(ca), KubeSecrets.for_server(kube.url, NS))
+    elapsed = time.perf_counter() - start
+    print(f"\nfull enrollment (sign + TLS, register at both CAs): {elapsed * 1000:.0f} ms")
+    assert outcome is Outcome.ENROLLED
+    # the exact requests: two reads that find nothing, then two creates, TLS first
+    assert [(r.method, r.path) for r in kube.requests] == [
+        ("GET", f"/api/v1/namespaces/{NS}/secrets/org1-peer0-msp"),
+        ("GET", f"/api/v1/namespaces/{NS}/secrets/org1-peer0-tls"),
+        ("POST", f"/api/v1/namespaces/{NS}/secrets"),
+        ("POST", f"/api/v1/namespaces/{NS}/secrets"),
+    ]
+    tls_body, msp_body = (r.body for r in kube.writes())
+    assert tls_body is not None and msp_body is not None
+    assert tls_body["type"] == "kubernetes.io/tls" and msp_body["type"] == "Opaque"
+    assert set(tls_body["data"]) == {"tls.crt", "tls.key", "ca.crt"}
+    assert set(msp_body["data"]) == {
+        "signcert.pem",
+        "key.pem",
+        "cacert.pem",
+        "tlscacert.pem",
+        "config.yaml",
+    }
+    for body in (tls_body, msp_body):
+        assert body["metadata"]["labels"] == {"app.kubernetes.io/managed-by": "hlfc-enroll"}
+        assert "hlfc.dev/not-after" in body["metadata"]["annotations"]
+        assert "resourceVersion" not in body["metadata"]
+    msp = stored(kube, "org1-peer0-msp")
+    sign = cert_of(msp["signcert.pem"])
+    assert sign.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "org1-peer0"
+    # NodeOUs: the CA stamped the identity type into the OU
+    assert "OU=peer" in sign.subject.rfc4514_string()
+    assert b"Enable: true" in msp["config.yaml"]
+    assert crypto.inspect(
+        msp["signcert.pem"],
+        msp["key.pem"],
+        msp["cacert.pem"],
+        renew_at=0.8,
+        now=dt.datetime.now(dt.UTC),
+    ).usable
+    tls = stored(kube, "org1-peer0-tls")
+    sans = cert_of(tls["tls.crt"]).extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    assert set(sans.value.get_values_for_type(x509.DNSName)) >= set(config(ca).hosts)
+    assert tls["ca.crt"] == msp["tlscacert.pem"] and tls["ca.crt"] != msp["cacert.pem"]
+
+
+def test_second_run_writes_nothing(ca: LocalCA, kube: FakeKube) -> None:
+    store = KubeSecrets.for_server(kube.url, NS)
+    cfg = config(ca, "org1-peer1")
+    assert run(cfg, store) is Outcome.ENROLLED
+    before = len(kube.writes())
+    assert run(cfg, store) is Outcome.UNCHANGED
+    assert len(kube.writes()) == before
+    assert [r.method for r in kube.requests[-2:]] == ["GET", "GET"]
+
+
+def test_renewal_keeps_the_key_and_changes_the_serial(ca: LocalCA, kube: FakeKube) -> None:
+    store = KubeSecrets.for_server(kube.url, NS)
+    cfg = config(ca, "org1-peer2")
+    run(cfg, store)
+    old_msp, old_tls = stored(kube, "org1-peer2-msp"), stored(kube, "org1-peer2-tls")
+    versions = {
+        n: kube.secrets[(NS, n)]["metadata"]["resourceVersion"]
+        for n in ("org1-peer2-msp", "org1-peer2-tls")
+    }
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=300)  # past 80 % of one year
+    assert run(cfg, store, now=later) is Outcome.RENEWED
+    new_msp, new_tls = stored(kube, "org1-peer2-msp"), stored(kube, "org1-peer2-tls")
+    for old, new, cert in ((old_msp, new_msp, "signcert.pem"), (old_tls, new_tls, "tls.crt")):
+        before, after = cert_of(old[cert]), cert_of(new[cert])
+        assert crypto.public_key_id(after) == crypto.public_key_id(before)
+        assert after.serial_number != before.serial_number
+    assert new_msp["key.pem"] == old_msp["key.pem"]
+    # replaced with the resourceVersion that was read
+    puts = [r for r in kube.writes() if r.method == "PUT"]
+    assert {
+        r.path.rsplit("/", 1)[1]: r.body["metadata"]["resourceVersion"] for r in puts if r.body
+    } == versions
+
+
+def test_lost_secret_means_reregistration(ca: LocalCA, kube: FakeKube) -> None:
+    store = KubeSecrets.for_server(kube.url, NS)
+    cfg = config(ca, "org1-peer3")
+    run(cfg, store)
+    first = cert_of(stored(kube, "org1-peer3-msp")["signcert.pem"])
+    del kube.secrets[(NS, "org1-peer3-msp")]  # someone deleted the MSP Secret
+    assert run(cfg, store) is Outcome.ENROLLED  # identity exists: its secret is reset
+    second = cert_of(stored(kube, "org1-peer3-msp")["signcert.pem"])
+    assert crypto.public_key_id(second) != crypto.public_key_id(first)
+
+
+def test_wrong_registrar_secret_fails_clearly_and_writes_nothing(
+    ca: LocalCA, kube: FakeKube
+) -> None:
+    cfg = config(ca, "org1-peer4", registrar_password="wrong")
+    with pytest.raises(EnrollFailed) as failure:
+        run(cfg, KubeSecrets.for_server(kube.url, NS))
+    assert ca.url in str(failure.value)
+    assert "Authentication failure" in str(failure.value)
+    assert kube.writes() == []
+
+
+def test_ca_down_then_up_within_the_deadline(tmp_path: Path, kube: FakeKube) -> None:
+    local = LocalCA(tmp_path, REGISTRAR)
+    local.start()
+    local.stop()  # initialised, then down
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        if len(slept) == 3:  # the CA comes back while we back off
+            local.start()
+        time.sleep(seconds)
+
+    cfg = config(local, "org1-peer5", ca_root_pem=(local.home / "ca-cert.pem").read_text())
+    try:
+        retry = Retry(deadline=time.monotonic() + 60, first_delay=0.2, sleep=sleep)
+        assert run(cfg, KubeSecrets.for_server(kube.url, NS), retry=retry) is Outcome.ENROLLED
+    finally:
+        local.stop()
+    assert slept[:3] == [0.2, 0.4, 0.8]  # exponential backoff
+
+
+def test_ca_down_past_the_deadline_fails_naming_the_ca(tmp_path: Path, kube: FakeKube) -> None:
+    local = LocalCA(tmp_path, REGISTRAR)
+    cfg = config(local, "org1-peer6")
+    retry = Retry(deadline=time.monotonic() + 2, first_delay=0.2)
+    with pytest.raises(EnrollFailed) as failure:
+        run(cfg, KubeSecrets.for_server(kube.url, NS), retry=retry)
+    assert local.url in str(failure.value)
+    assert "unavailable until the deadline" in str(failure.value)
+    assert kube.writes() == []
+
+
+def test_token_signatures_are_low_s() -> None:
+    key = crypto.new_key()
+    for i in range(64):
+        _, s = decode_dss_signature(crypto.low_s_signature(key, f"payload {i}".encode()))
+        assert s <= crypto.P256_ORDER // 2
