@@ -31,7 +31,7 @@ def test_upgrade_backup_is_named_by_version_and_runs_first() -> None:
     assert len(backups) == 3
     waves = [int(d["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]) for _, d in backups]
     everything_else = [
-        int(d["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"])
+        int(d["metadata"].get("annotations", {}).get("argocd.argoproj.io/sync-wave", "0"))
         for _, d in all_rendered()
         if d["kind"] != "Backup"
     ]

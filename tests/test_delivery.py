@@ -125,10 +125,19 @@ def test_sync_waves_order_every_kind() -> None:
         latest = max(w for k in earlier for w in waves[k])
         earliest = min(w for k in later for w in waves[k])
         assert latest < earliest, (earlier, later)
-    # Jobs (enrollment, channels) must sit between what they need and what needs them;
-    # the kinds that exist so far are all above covered by the order
-    jobs = [obj for _, obj in all_rendered("Job")]
-    assert all(min(waves["StatefulSet/ca"]) < _wave(j) < min(waves["ServiceMonitor"]) for j in jobs)
+    # every Job that runs during a sync sits above what it needs (the CA) and below what
+    # needs it (the nodes whose identities it writes); PostDelete hooks run after deletion
+    hooks = [
+        (_wave(j), j["metadata"]["annotations"].get("argocd.argoproj.io/hook"))
+        for _, j in all_rendered("Job")
+    ]
+    sync_jobs = [w for w, hook in hooks if hook == "Sync"]
+    # global: 11 nodes + 6 (org, cluster) admins; minimal: 4 nodes + 2 admins
+    assert len(sync_jobs) == 17 + 6
+    assert all(
+        max(waves["StatefulSet/ca"]) < w < min(waves["StatefulSet/orderer"]) for w in sync_jobs
+    )
+    assert {hook for _, hook in hooks} == {"Sync", "PostDelete"}
 
 
 def test_every_dialled_host_is_in_the_targets_tls_names() -> None:

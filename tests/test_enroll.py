@@ -16,8 +16,9 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.x509.oid import NameOID
 
 from compiler.enroll import crypto
+from compiler.enroll.ca_client import CAClient, CAError, Identity
 from compiler.enroll.config import EnrollConfig
-from compiler.enroll.flow import EnrollFailed, Outcome, Retry, run
+from compiler.enroll.flow import EnrollFailed, Outcome, Retry, revoke, run
 from compiler.enroll.secrets import KubeSecrets
 from tests.ca_harness import LocalCA
 from tests.kube_fake import FakeKube
@@ -206,6 +207,23 @@ def test_ca_down_past_the_deadline_fails_naming_the_ca(tmp_path: Path, kube: Fak
     assert local.url in str(failure.value)
     assert "unavailable until the deadline" in str(failure.value)
     assert kube.writes() == []
+
+
+def test_revocation_stops_the_old_certificate(ca: LocalCA, kube: FakeKube) -> None:
+    store = KubeSecrets.for_server(kube.url, NS)
+    cfg = config(ca, "org1-peer7")
+    run(cfg, store)
+    msp = stored(kube, "org1-peer7-msp")
+    revoke(cfg)
+    client = CAClient(ca.url, verify=ca.context())
+    try:
+        key = crypto.load_key(msp["key.pem"])
+        with pytest.raises(CAError):  # a revoked certificate no longer authenticates
+            client.reenroll(
+                Identity(msp["signcert.pem"], key), crypto.csr_pem(key, "org1-peer7"), "ca"
+            )
+    finally:
+        client.close()
 
 
 def test_token_signatures_are_low_s() -> None:

@@ -112,7 +112,8 @@ class Dial:
     port: int
 
 
-def _address(network: Network, source: Node, target: Node, admin: bool = False) -> tuple[str, int]:
+def address(network: Network, source: Node, target: Node, admin: bool = False) -> tuple[str, int]:
+    """Host and port `source` dials `target` on: in-cluster name, or external across clusters."""
     ep = endpoint(network, target)
     if source.cluster == target.cluster or ep.external_host is None or ep.external_port is None:
         return ep.service_host, ORDERER_ADMIN_PORT if admin else ep.port
@@ -130,7 +131,7 @@ def dial_table(network: Network) -> tuple[Dial, ...]:
     def add(source: Node, target: Node, purpose: str, admin: bool = False) -> None:
         if source is target:
             return
-        host, port = _address(network, source, target, admin)
+        host, port = address(network, source, target, admin)
         key = (source.workload, target.workload, purpose, host, port)
         if key not in dials:
             dials.add(key)

@@ -154,11 +154,17 @@ def schema(out_file: Path) -> None:
     "config_path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     required=True,
-    help="the node's enrollment config (JSON, from its ConfigMap)",
+    help="the identity's enrollment config (JSON, from its ConfigMap)",
 )
-def enroll(config_path: Path) -> None:
-    """In-cluster: give one node its MSP and TLS identity from Fabric CA (Secrets)."""
-    sys.exit(enroll_main(config_path))
+@click.option(
+    "--revoke",
+    "revoke_identity",
+    is_flag=True,
+    help="revoke the identity's certificates instead (the PostDelete hook)",
+)
+def enroll(config_path: Path, revoke_identity: bool) -> None:
+    """In-cluster: give one identity its MSP and TLS Secrets from Fabric CA."""
+    sys.exit(enroll_main(config_path, revoke_identity=revoke_identity))
 
 
 def main() -> None:

@@ -241,3 +241,19 @@ def _write(
         issued.sign_cert, crypto.key_pem(issued.sign_key), issued.ca_root, issued.tls_root
     )
     store.write(cfg.msp_secret, sign, "Opaque", _not_after(issued.sign_cert), old_msp)
+
+
+def revoke(cfg: EnrollConfig, *, retry: Retry | None = None) -> None:
+    """PostDelete: revoke every certificate of the identity at both CAs, as the registrar."""
+    retry = retry or Retry(deadline=time.monotonic() + cfg.deadline_seconds)
+    client = CAClient(cfg.ca_url, verify=_trust(cfg, retry))
+    try:
+        for caname in (cfg.ca_name, cfg.tlsca_name):
+            registrar = _registrar(client, cfg, caname, retry)
+
+            def call(signer: Identity = registrar, ca: str = caname) -> None:
+                client.revoke(signer, cfg.enrollment_id, ca, "cessationofoperation")
+
+            retry(f"revoke {cfg.enrollment_id} at {caname}", cfg.ca_url, call)
+    finally:
+        client.close()

@@ -11,11 +11,11 @@ import sys
 from pathlib import Path
 
 from compiler.enroll.config import EnrollConfig
-from compiler.enroll.flow import EnrollFailed, run
+from compiler.enroll.flow import EnrollFailed, revoke, run
 from compiler.enroll.secrets import KubeSecrets
 
 
-def main(config_path: Path) -> int:
+def main(config_path: Path, *, revoke_identity: bool = False) -> int:
     try:
         registrar = (os.environ["CA_REGISTRAR_USERNAME"], os.environ["CA_REGISTRAR_PASSWORD"])
     except KeyError as missing:
@@ -23,6 +23,10 @@ def main(config_path: Path) -> int:
         return 1
     cfg = EnrollConfig.load(config_path, registrar)
     try:
+        if revoke_identity:
+            revoke(cfg)
+            print(f"hlfc enroll: {cfg.enrollment_id}: revoked")
+            return 0
         outcome = run(cfg, KubeSecrets(cfg.namespace))
     except EnrollFailed as exc:
         print(f"hlfc enroll: {cfg.enrollment_id}: {exc}", file=sys.stderr)

@@ -1,0 +1,312 @@
+"""Per identity, in the identity's own cluster and namespace (ARCHITECTURE.md decision 3):
+an enrollment config, a ServiceAccount whose Role reaches only that identity's Secrets, a
+Job (Argo CD Sync hook between the CA and the nodes), a daily renewal CronJob, and a
+PostDelete hook that revokes the identity's certificates.
+
+Identities: every peer and orderer, and each organisation's admin (channel Jobs sign with
+it) in every cluster where the organisation runs nodes.
+
+RBAC cannot limit `create` by name: the Role grants get/update/patch on the identity's two
+Secrets by name, and `create` on Secrets in the namespace. The README says how that is
+contained (one namespace, one ServiceAccount used by this Job only, no list/read of other
+Secrets).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from compiler.analysis.endpoints import address, endpoint
+from compiler.analysis.network import CaNode, Network, Node, Org
+from compiler.render import credentials, pod, waves
+from compiler.render.manifest import Manifest, common_labels
+
+CONFIG_DIR = "/etc/hlfc"
+# kube-linter's probe checks are for long-running pods; a Job runs to completion, bounded
+# by activeDeadlineSeconds, and has nothing to probe
+NO_PROBES = {
+    f"ignore-check.kube-linter.io/{check}": "run-to-completion Job: bounded by "
+    "activeDeadlineSeconds, nothing to probe"
+    for check in ("no-liveness-probe", "no-readiness-probe")
+}
+CONFIG_FILE = "enroll.json"
+
+
+@dataclass(frozen=True)
+class EnrollIdentity:
+    org: Org
+    name: str  # enrollment ID, also the base of every object name
+    kind: str  # Fabric CA identity type: peer | orderer | admin
+    cluster: str
+    namespace: str
+    hosts: tuple[str, ...]  # TLS SANs
+    source: Node  # where the Job runs (for the CA address)
+
+    @property
+    def msp_secret(self) -> str:
+        return f"{self.name}-msp"
+
+    @property
+    def tls_secret(self) -> str:
+        return f"{self.name}-tls"
+
+
+def identities(network: Network) -> list[EnrollIdentity]:
+    out: list[EnrollIdentity] = []
+    for org in network.orgs:
+        for node in (*org.orderers, *org.peers):
+            out.append(
+                EnrollIdentity(
+                    org,
+                    node.workload,
+                    node.kind,
+                    node.cluster,
+                    node.namespace,
+                    endpoint(network, node).tls_hosts(),
+                    node,
+                )
+            )
+        for cluster in sorted({n.cluster for n in (*org.orderers, *org.peers)}):
+            anchor = next(n for n in (*org.orderers, *org.peers) if n.cluster == cluster)
+            out.append(
+                EnrollIdentity(
+                    org, f"{org.name}-admin", "admin", cluster, org.namespace, (), anchor
+                )
+            )
+    return out
+
+
+def config(network: Network, ident: EnrollIdentity) -> dict[str, Any]:
+    ca: CaNode = ident.org.ca
+    host, port = address(network, ident.source, ca)
+    data: dict[str, Any] = {
+        "caURL": f"https://{host}:{port}",
+        "caName": ca.spec.name,
+        "tlsCAName": ca.spec.tls_name,
+        "enrollmentID": ident.name,
+        "type": ident.kind,
+        "mspID": ident.org.msp_id,
+        "namespace": ident.namespace,
+        "mspSecret": ident.msp_secret,
+        "tlsSecret": ident.tls_secret,
+        "hosts": list(ident.hosts),
+        "renewAt": network.blueprint.spec.security.renew_at,
+        "deadlineSeconds": 300,
+    }
+    if ca.spec.import_root is not None:
+        data["caRootPEM"] = ca.spec.import_root.cert  # pinned: no trust on first use
+    return data
+
+
+def _labels(network: Network, ident: EnrollIdentity) -> dict[str, str]:
+    return common_labels(network.name, "enroll") | {
+        "hlfc.dev/organization": ident.org.name,
+        "hlfc.dev/identity": ident.name,
+    }
+
+
+def _meta(
+    network: Network, ident: EnrollIdentity, name: str, annotations: dict[str, str]
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "namespace": ident.namespace,
+        "labels": _labels(network, ident),
+        "annotations": annotations,
+    }
+
+
+def _pod_spec(network: Network, ident: EnrollIdentity, args: list[str]) -> dict[str, Any]:
+    fabric = network.blueprint.spec.fabric
+    registrar = credentials.registrar(network, ident.org)
+    secret_env = [
+        {"name": env, "valueFrom": {"secretKeyRef": {"name": registrar.name, "key": key}}}
+        for env, key in (
+            ("CA_REGISTRAR_USERNAME", credentials.USERNAME_KEY),
+            ("CA_REGISTRAR_PASSWORD", credentials.PASSWORD_KEY),
+        )
+    ]
+    return {
+        "serviceAccountName": f"{ident.name}-enroll",
+        "automountServiceAccountToken": True,  # it writes Secrets through the API
+        "restartPolicy": "OnFailure",
+        "securityContext": pod.pod_security(network),
+        "containers": [
+            {
+                "name": "enroll",
+                "image": fabric.images.enroller,
+                "imagePullPolicy": "IfNotPresent",
+                "command": ["hlfc", "enroll", "--config", f"{CONFIG_DIR}/{CONFIG_FILE}", *args],
+                "env": secret_env,
+                "resources": {
+                    "requests": {"cpu": "50m", "memory": "64Mi"},
+                    "limits": {"cpu": "250m", "memory": "128Mi"},
+                },
+                "securityContext": pod.container_security(),
+                "volumeMounts": [
+                    {"name": "config", "mountPath": CONFIG_DIR, "readOnly": True},
+                    {"name": pod.TMP_VOLUME, "mountPath": "/tmp"},
+                ],
+            }
+        ],
+        "volumes": [
+            {"name": "config", "configMap": {"name": f"{ident.name}-enroll", "defaultMode": 0o444}},
+            pod.tmp_volume(),
+        ],
+    }
+
+
+def _job(
+    network: Network, ident: EnrollIdentity, name: str, annotations: dict[str, str], args: list[str]
+) -> dict[str, Any]:
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": _meta(network, ident, name, annotations | NO_PROBES),
+        "spec": {
+            "backoffLimit": 6,
+            "activeDeadlineSeconds": 900,
+            "ttlSecondsAfterFinished": 86400,
+            "template": {
+                "metadata": {"labels": _labels(network, ident)},
+                "spec": _pod_spec(network, ident, args),
+            },
+        },
+    }
+
+
+def _daily(name: str) -> str:
+    """A fixed minute per identity, so that renewals do not all hit the CA at once."""
+    minute = int(hashlib.sha256(name.encode()).hexdigest(), 16) % 60
+    return f"{minute} 3 * * *"
+
+
+def objects(network: Network, ident: EnrollIdentity) -> Iterator[dict[str, Any]]:
+    wave = waves.annotation(waves.ENROLLMENT)
+    name = f"{ident.name}-enroll"
+    yield {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": _meta(network, ident, name, wave),
+        "data": {CONFIG_FILE: json.dumps(config(network, ident), indent=2, sort_keys=True) + "\n"},
+    }
+    yield {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": _meta(network, ident, name, wave),
+        "automountServiceAccountToken": False,  # only the enrollment pods mount it
+    }
+    yield {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "Role",
+        "metadata": _meta(network, ident, name, wave),
+        "rules": [
+            {
+                "apiGroups": [""],
+                "resources": ["secrets"],
+                "resourceNames": [ident.msp_secret, ident.tls_secret],
+                "verbs": ["get", "update", "patch"],
+            },
+            # `create` cannot be limited by name in RBAC (README: how this is contained)
+            {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]},
+        ],
+    }
+    yield {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": _meta(network, ident, name, wave),
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
+        "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": ident.namespace}],
+    }
+    yield _job(
+        network,
+        ident,
+        name,
+        wave
+        | {
+            "argocd.argoproj.io/hook": "Sync",
+            "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",
+        },
+        [],
+    )
+    yield {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": _meta(network, ident, f"{ident.name}-renew", wave | NO_PROBES),
+        "spec": {
+            "schedule": _daily(ident.name),
+            "concurrencyPolicy": "Forbid",
+            "successfulJobsHistoryLimit": 3,
+            "failedJobsHistoryLimit": 3,
+            # history limits bound the CronJob's Jobs; a TTL on them would fight those
+            "jobTemplate": {
+                "spec": {
+                    k: v
+                    for k, v in _job(network, ident, name, {}, [])["spec"].items()
+                    if k != "ttlSecondsAfterFinished"
+                }
+            },
+        },
+    }
+    yield _job(
+        network,
+        ident,
+        f"{ident.name}-revoke",
+        {
+            "argocd.argoproj.io/hook": "PostDelete",
+            "argocd.argoproj.io/hook-delete-policy": "HookSucceeded",
+        },
+        ["--revoke"],
+    )
+
+
+def network_policy(network: Network, namespace: str) -> dict[str, Any]:
+    """Enrollment pods reach their CA (any cluster) and the Kubernetes API, nothing else."""
+    part_of = {"app.kubernetes.io/part-of": network.name}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {
+            "name": "allow-enroll",
+            "namespace": namespace,
+            "labels": common_labels(network.name, "policy"),
+            "annotations": waves.annotation(waves.POLICIES),
+        },
+        "spec": {
+            "podSelector": {"matchLabels": part_of | {"app.kubernetes.io/component": "enroll"}},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [],
+            "egress": [
+                {
+                    "to": [
+                        {
+                            "namespaceSelector": {"matchLabels": part_of},
+                            "podSelector": {
+                                "matchLabels": part_of | {"app.kubernetes.io/component": "ca"}
+                            },
+                        }
+                    ],
+                    "ports": [{"protocol": "TCP", "port": 7054}],
+                },
+                # the API server and other clusters' gateways have addresses hlfc cannot know
+                {
+                    "to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}],
+                    "ports": [{"protocol": "TCP", "port": p} for p in (443, 6443)],
+                },
+            ],
+        },
+    }
+
+
+def render(network: Network) -> Iterator[Manifest]:
+    for ident in identities(network):
+        for obj in objects(network, ident):
+            yield Manifest(ident.cluster, ident.namespace, obj)
+    if network.blueprint.spec.security.network_policies:
+        for cluster in network.clusters:
+            for namespace in network.namespaces(cluster.name):
+                yield Manifest(cluster.name, namespace, network_policy(network, namespace))

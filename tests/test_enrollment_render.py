@@ -1,0 +1,94 @@
+"""The enrollment objects the compiler renders for each identity."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from compiler.analysis.endpoints import endpoint
+from compiler.pipeline import check_file
+from tests.conftest import GLOBAL
+from tests.tooling import rendered
+
+
+def objects(cluster: str, namespace: str, name: str) -> dict[str, dict[str, Any]]:
+    net = "global-fabric-network"
+    return {
+        kind: rendered(net, cluster, namespace, kind, f"{name}-{suffix}")
+        for kind, suffix in (
+            ("ConfigMap", "enroll"),
+            ("ServiceAccount", "enroll"),
+            ("Role", "enroll"),
+            ("RoleBinding", "enroll"),
+            ("Job", "enroll"),
+            ("CronJob", "renew"),
+        )
+    }
+
+
+def test_role_reaches_only_the_identitys_own_secrets() -> None:
+    role = objects("us-west-2", "org2", "org2-peer0")["Role"]
+    named, create = role["rules"]
+    assert named["resourceNames"] == ["org2-peer0-msp", "org2-peer0-tls"]
+    assert named["verbs"] == ["get", "update", "patch"]
+    assert create == {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]}
+    assert "list" not in str(role) and "delete" not in str(role)
+
+
+def test_config_names_every_tls_host_and_the_right_ca_address() -> None:
+    result = check_file(GLOBAL)
+    assert result.analysis is not None
+    network = result.analysis.network
+    orderer2 = next(n for n in network.nodes if n.workload == "orderer-org-orderer2")
+    config = json.loads(
+        objects("us-west-2", "orderer-org", "orderer-org-orderer2")["ConfigMap"]["data"][
+            "enroll.json"
+        ]
+    )
+    assert config["hosts"] == list(endpoint(network, orderer2).tls_hosts())
+    assert "orderer-org-orderer2.us-west-2.fabric.global" in config["hosts"]
+    assert "orderer-org-orderer2-admin.us-west-2.fabric.global" in config["hosts"]
+    # its CA runs in us-east-1: dialled by its external name through the gateway
+    assert config["caURL"] == "https://orderer-org-ca.us-east-1.fabric.global:443"
+    local = json.loads(
+        objects("us-east-1", "orderer-org", "orderer-org-orderer0")["ConfigMap"]["data"][
+            "enroll.json"
+        ]
+    )
+    assert local["caURL"] == "https://orderer-org-ca.orderer-org.svc.cluster.local:7054"
+    assert (config["type"], config["mspSecret"], config["tlsSecret"]) == (
+        "orderer",
+        "orderer-org-orderer2-msp",
+        "orderer-org-orderer2-tls",
+    )
+
+
+def test_job_is_a_sync_hook_and_the_cronjob_renews_daily() -> None:
+    objs = objects("eu-west-1", "org3", "org3-peer1")
+    job, cron = objs["Job"], objs["CronJob"]
+    notes = job["metadata"]["annotations"]
+    assert notes["argocd.argoproj.io/hook"] == "Sync"
+    assert notes["argocd.argoproj.io/hook-delete-policy"] == "BeforeHookCreation"
+    pod = job["spec"]["template"]["spec"]
+    assert pod["serviceAccountName"] == "org3-peer1-enroll"
+    assert pod["containers"][0]["command"][:3] == ["hlfc", "enroll", "--config"]
+    env = {e["name"]: e["valueFrom"]["secretKeyRef"]["name"] for e in pod["containers"][0]["env"]}
+    assert env == {
+        "CA_REGISTRAR_USERNAME": "org3-ca-registrar",
+        "CA_REGISTRAR_PASSWORD": "org3-ca-registrar",
+    }
+    minute, hour, *rest = cron["spec"]["schedule"].split()
+    assert 0 <= int(minute) < 60 and hour == "3" and rest == ["*", "*", "*"]
+    assert cron["spec"]["concurrencyPolicy"] == "Forbid"
+    assert cron["spec"]["jobTemplate"]["spec"]["template"] == job["spec"]["template"]
+    revoke = rendered("global-fabric-network", "eu-west-1", "org3", "Job", "org3-peer1-revoke")
+    assert revoke["metadata"]["annotations"]["argocd.argoproj.io/hook"] == "PostDelete"
+    assert revoke["spec"]["template"]["spec"]["containers"][0]["command"][-1] == "--revoke"
+
+
+def test_every_organisation_has_an_admin_identity_where_it_runs_nodes() -> None:
+    for cluster in ("us-east-1", "us-west-2", "eu-west-1"):
+        config = json.loads(
+            objects(cluster, "orderer-org", "orderer-org-admin")["ConfigMap"]["data"]["enroll.json"]
+        )
+        assert config["type"] == "admin" and config["hosts"] == []
