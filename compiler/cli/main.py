@@ -48,6 +48,17 @@ def _emit(text: str) -> None:
     click.echo(text)
 
 
+def _write_text(out_file: Path, text: str) -> None:
+    """To standard output for '-'; else to the file, untouched if its text is the same."""
+    if str(out_file) == "-":
+        click.echo(text, nl=False)
+        return
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    if not out_file.is_file() or out_file.read_text(encoding="utf-8") != text:
+        out_file.write_text(text, encoding="utf-8")
+    click.echo(f"{out_file}: written")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="hlfc")
 def cli() -> None:
@@ -116,14 +127,7 @@ def graph(file: Path, out_file: Path, fmt: str) -> None:
     if result.analysis is None or not result.ok:
         _emit(REPORTERS["text"].diagnostics([result]))
         sys.exit(_exit_code([result]))
-    text = render_graph(result.analysis.network, fmt)
-    if str(out_file) == "-":
-        click.echo(text, nl=False)
-        return
-    out_file.parent.mkdir(parents=True, exist_ok=True)
-    if not out_file.is_file() or out_file.read_text(encoding="utf-8") != text:
-        out_file.write_text(text, encoding="utf-8")
-    click.echo(f"{out_file}: written")
+    _write_text(out_file, render_graph(result.analysis.network, fmt))
 
 
 @cli.command()
@@ -138,14 +142,7 @@ def graph(file: Path, out_file: Path, fmt: str) -> None:
 )
 def schema(out_file: Path) -> None:
     """Write the blueprint's JSON Schema, generated from the models."""
-    text = schema_text()
-    if str(out_file) == "-":
-        click.echo(text, nl=False)
-        return
-    out_file.parent.mkdir(parents=True, exist_ok=True)
-    if not out_file.is_file() or out_file.read_text(encoding="utf-8") != text:
-        out_file.write_text(text, encoding="utf-8")
-    click.echo(f"{out_file}: written")
+    _write_text(out_file, schema_text())
 
 
 @cli.command()

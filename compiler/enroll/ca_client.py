@@ -35,6 +35,13 @@ class Identity:
     key: PrivateKey
 
 
+def _certificate_request(
+    csr: str, caname: str, profile: str, hosts: tuple[str, ...]
+) -> dict[str, Any]:
+    """The body of enroll and reenroll alike."""
+    return {"certificate_request": csr, "caname": caname, "profile": profile, "hosts": list(hosts)}
+
+
 class CAClient:
     def __init__(self, url: str, verify: ssl.SSLContext | bool, timeout: float = 10.0) -> None:
         self.url = url.rstrip("/")
@@ -92,12 +99,7 @@ class CAClient:
         result = self._call(
             "POST",
             "/api/v1/enroll",
-            {
-                "certificate_request": csr,
-                "caname": caname,
-                "profile": profile,
-                "hosts": list(hosts),
-            },
+            _certificate_request(csr, caname, profile, hosts),
             basic=(user, secret),
         )
         return base64.b64decode(result["Cert"])
@@ -114,12 +116,7 @@ class CAClient:
         result = self._call(
             "POST",
             "/api/v1/reenroll",
-            {
-                "certificate_request": csr,
-                "caname": caname,
-                "profile": profile,
-                "hosts": list(hosts),
-            },
+            _certificate_request(csr, caname, profile, hosts),
             signer=current,
         )
         return base64.b64decode(result["Cert"])
