@@ -54,8 +54,10 @@ def _write_text(out_file: Path, text: str) -> None:
         click.echo(text, nl=False)
         return
     out_file.parent.mkdir(parents=True, exist_ok=True)
-    if not out_file.is_file() or out_file.read_text(encoding="utf-8") != text:
-        out_file.write_text(text, encoding="utf-8")
+    if out_file.is_file() and out_file.read_text(encoding="utf-8") == text:
+        click.echo(f"{out_file}: unchanged")
+        return
+    out_file.write_text(text, encoding="utf-8")
     click.echo(f"{out_file}: written")
 
 
