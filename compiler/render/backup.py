@@ -46,8 +46,7 @@ def velero_objects(network: Network, cluster: str) -> Iterator[dict[str, Any]]:
             "name": f"{network.name}-{cluster}",
             "namespace": velero.namespace,
             "labels": labels,
-            "annotations": waves.annotation(waves.MONITORING)
-            | {"argocd.argoproj.io/sync-options": "SkipDryRunOnMissingResource=true"},
+            "annotations": waves.annotation(waves.MONITORING) | waves.CUSTOM,
         },
         "spec": {
             "schedule": velero.schedule,
@@ -65,11 +64,8 @@ def velero_objects(network: Network, cluster: str) -> Iterator[dict[str, Any]]:
                 "namespace": velero.namespace,
                 "labels": labels,
                 "annotations": waves.annotation(BEFORE_EVERYTHING)
-                | {
-                    # a backup is history: never pruned, never deleted with the app
-                    "argocd.argoproj.io/sync-options": "Prune=false,Delete=false,"
-                    "SkipDryRunOnMissingResource=true"
-                },
+                # a backup is history: never pruned, never deleted with the app
+                | waves.sync_options(*waves.KEEP_OPTIONS, "SkipDryRunOnMissingResource=true"),
             },
             "spec": _spec(network, namespaces),
         }
@@ -99,8 +95,7 @@ def storage_objects(network: Network) -> Iterator[dict[str, Any]]:
                 "name": f"{storage_class.name}-snapshots",
                 # Velero's CSI support picks the class labelled for the driver
                 "labels": labels | {"velero.io/csi-volumesnapshot-class": "true"},
-                "annotations": waves.annotation(waves.NAMESPACES)
-                | {"argocd.argoproj.io/sync-options": "SkipDryRunOnMissingResource=true"},
+                "annotations": waves.annotation(waves.NAMESPACES) | waves.CUSTOM,
             },
             "driver": storage_class.snapshot_driver or storage_class.provisioner,
             "deletionPolicy": "Retain",

@@ -71,11 +71,7 @@ def _external_secret(network: Network, namespace: str, cred: Credential) -> dict
             "namespace": namespace,
             "labels": common_labels(network.name, "credentials"),
             "annotations": waves.annotation(waves.SECRETS)
-            | waves.KEEP
-            | {
-                "argocd.argoproj.io/sync-options": "Prune=false,Delete=false,"
-                "SkipDryRunOnMissingResource=true"
-            },
+            | waves.sync_options(*waves.KEEP_OPTIONS, "SkipDryRunOnMissingResource=true"),
         },
         "spec": {
             "refreshInterval": network.blueprint.spec.secrets.refresh_interval,

@@ -25,8 +25,7 @@ def _meta(network: Network, name: str, node: Node, wave: int) -> dict[str, Any]:
         "name": name,
         "namespace": node.namespace,
         "labels": common_labels(network.name, "ingress"),
-        "annotations": waves.annotation(wave)
-        | {"argocd.argoproj.io/sync-options": "SkipDryRunOnMissingResource=true"},
+        "annotations": waves.annotation(wave) | waves.CUSTOM,
     }
 
 
@@ -90,11 +89,15 @@ def istio(
 
 def load_balancer(network: Network, node: Node, ep: Endpoint) -> dict[str, Any]:
     ports = sorted({port for _, port in ep.external_routes()})
+    meta = _meta(network, f"{node.workload}-external", node, _wave(node))
+    meta["labels"] = pod.node_labels(network, node) | {"hlfc.dev/service": "external"}
+    meta["annotations"]["external-dns.alpha.kubernetes.io/hostname"] = ",".join(
+        host for host, _ in ep.external_routes()
+    )
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": _meta(network, f"{node.workload}-external", node, _wave(node))
-        | {"labels": pod.node_labels(network, node) | {"hlfc.dev/service": "external"}},
+        "metadata": meta,
         "spec": {
             "type": "LoadBalancer",
             "externalTrafficPolicy": "Local",
@@ -120,9 +123,5 @@ def render(network: Network) -> Iterator[Manifest]:
                     yield Manifest(cluster.name, namespace, obj)
             else:
                 for node in nodes:
-                    ep = endpoint(network, node)
-                    service = load_balancer(network, node, ep)
-                    service["metadata"]["annotations"][
-                        "external-dns.alpha.kubernetes.io/hostname"
-                    ] = ",".join(host for host, _ in ep.external_routes())
+                    service = load_balancer(network, node, endpoint(network, node))
                     yield Manifest(cluster.name, namespace, service)

@@ -63,8 +63,7 @@ def _meta(network: Network, name: str, namespace: str, component: str) -> dict[s
         "name": name,
         "namespace": namespace,
         "labels": labels,
-        "annotations": waves.annotation(waves.MONITORING)
-        | {"argocd.argoproj.io/sync-options": "SkipDryRunOnMissingResource=true"},
+        "annotations": waves.annotation(waves.MONITORING) | waves.CUSTOM,
     }
 
 

@@ -149,7 +149,7 @@ def volume_claim(name: str, size: str, storage_class: str | None) -> dict[str, A
         "kind": "PersistentVolumeClaim",
         "metadata": {
             "name": name,
-            "annotations": {"argocd.argoproj.io/sync-options": "Prune=false,Delete=false"},
+            "annotations": dict(waves.KEEP),
         },
         "spec": spec,
     }

@@ -20,5 +20,12 @@ def annotation(wave: int) -> dict[str, str]:
     return {"argocd.argoproj.io/sync-wave": str(wave)}
 
 
+def sync_options(*options: str) -> dict[str, str]:
+    return {"argocd.argoproj.io/sync-options": ",".join(options)}
+
+
 # Objects whose loss loses data: never pruned, never deleted with the Application.
-KEEP = {"argocd.argoproj.io/sync-options": "Prune=false,Delete=false"}
+KEEP_OPTIONS = ("Prune=false", "Delete=false")
+KEEP = sync_options(*KEEP_OPTIONS)
+# A custom resource whose CRD may not be installed yet when Argo CD dry-runs the sync.
+CUSTOM = sync_options("SkipDryRunOnMissingResource=true")
