@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 BLUEPRINTS := $(sort $(wildcard blueprints/*.yaml))
 
-.PHONY: env render schema lint tools test check bench clean
+.PHONY: env render schema lint tools fabric kubernetes twin-tools test check bench clean
 
 # Go-built test tools, cached in a git-ignored folder; the module proxy is the only source.
 TOOLS := $(CURDIR)/.tools
@@ -90,7 +90,124 @@ $(PROMTOOL):
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus
 
-tools: $(GOBIN)/kubeconform $(GOBIN)/kube-linter $(GOBIN)/fabric-ca-server $(CRDS) $(PROMTOOL)
+# ---------------------------------------------------------------------------------------
+# Real Fabric and a real Kubernetes, built here. Sources: where ../shared/third_party/ exists
+# (this workplace) its tarballs, checked by sha256; elsewhere the upstream tag, checked by
+# its commit. Both paths meet in $(TOOLS)/src/<project>-<version>, and everything after that
+# is one recipe.
+SHARED_THIRD_PARTY ?= $(abspath $(CURDIR)/../shared/third_party)
+FABRIC_VERSION := 2.5.16
+FABRIC_COMMIT := f871cf92a026aba7b12e6f06d71ded3e6e659d71
+FABRIC_SRC_SHA256 := 3fe3707028b080b24cb8981da9f9b155c12409c0a37c09d7c4cb686264492396
+FABRIC_SRC := $(TOOLS)/src/fabric-$(FABRIC_VERSION)
+FABRIC_BIN := $(TOOLS)/fabric-$(FABRIC_VERSION)/bin
+FABRIC_TOOLS := peer orderer configtxgen configtxlator osnadmin cryptogen discover
+FABRIC_LDFLAGS := -X github.com/hyperledger/fabric/common/metadata.Version=$(FABRIC_VERSION) \
+  -X github.com/hyperledger/fabric/common/metadata.CommitSHA=$(shell echo $(FABRIC_COMMIT) | cut -c1-7)
+FABRIC_CA_SRC := $(TOOLS)/src/fabric-ca-$(patsubst v%,%,$(FABRIC_CA_VERSION))
+K8S_VERSION := v1.34.4
+K8S_COMMANDS := kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl kube-proxy
+K8S_LDFLAGS := $(foreach p,k8s.io/component-base/version k8s.io/client-go/pkg/version,\
+  -X $(p).gitVersion=$(K8S_VERSION) -X $(p).gitMajor=1 -X $(p).gitMinor=34 -X $(p).gitTreeState=clean)
+TWIN_BUILD := $(CURDIR)/compiler/twin/build
+
+$(FABRIC_SRC)/.done:
+	rm -rf $(FABRIC_SRC) && mkdir -p $(FABRIC_SRC)
+	if [ -f $(SHARED_THIRD_PARTY)/fabric-v$(FABRIC_VERSION)-src.tar.gz ]; then \
+	  echo "$(FABRIC_SRC_SHA256)  $(SHARED_THIRD_PARTY)/fabric-v$(FABRIC_VERSION)-src.tar.gz" | sha256sum -c --quiet; \
+	  tar -xzf $(SHARED_THIRD_PARTY)/fabric-v$(FABRIC_VERSION)-src.tar.gz -C $(FABRIC_SRC); \
+	else \
+	  git clone -q --depth 1 --branch v$(FABRIC_VERSION) https://github.com/hyperledger/fabric $(FABRIC_SRC); \
+	  test "$$(git -C $(FABRIC_SRC) rev-parse HEAD)" = $(FABRIC_COMMIT); \
+	fi
+	touch $@
+
+# The Fabric commands, from the version's own vendor/: no module download.
+$(FABRIC_BIN)/.done: $(FABRIC_SRC)/.done
+	mkdir -p $(FABRIC_BIN)
+	cd $(FABRIC_SRC) && for t in $(FABRIC_TOOLS); do \
+	  go build -mod=vendor -trimpath -buildvcs=false -ldflags "$(FABRIC_LDFLAGS)" -o $(FABRIC_BIN)/$$t ./cmd/$$t; \
+	done
+	$(FABRIC_BIN)/peer version | grep -q 'Version: $(FABRIC_VERSION)'
+	touch $@
+
+# fabrickeys and cakeys: the config structs of exactly the versions rendered
+# (tests/fabric_keys.py), compiled inside each source tree.
+$(GOBIN)/fabrickeys: $(FABRIC_SRC)/.done tests/tools/configkeys/walk.go tests/tools/configkeys/fabric/main.go
+	mkdir -p $(FABRIC_SRC)/cmd/fabrickeys
+	cp tests/tools/configkeys/walk.go tests/tools/configkeys/fabric/main.go $(FABRIC_SRC)/cmd/fabrickeys/
+	cd $(FABRIC_SRC) && go build -mod=vendor -trimpath -buildvcs=false -o $@ ./cmd/fabrickeys
+
+$(FABRIC_CA_SRC)/.done:
+	rm -rf $(FABRIC_CA_SRC) && mkdir -p $(dir $(FABRIC_CA_SRC))
+	dir=$(call moddir,github.com/hyperledger/fabric-ca@$(FABRIC_CA_VERSION)); cp -r "$$dir" $(FABRIC_CA_SRC)
+	chmod -R u+w $(FABRIC_CA_SRC)
+	touch $@
+
+$(GOBIN)/cakeys: $(FABRIC_CA_SRC)/.done tests/tools/configkeys/walk.go tests/tools/configkeys/fabric-ca/main.go
+	mkdir -p $(FABRIC_CA_SRC)/cmd/cakeys
+	cp tests/tools/configkeys/walk.go tests/tools/configkeys/fabric-ca/main.go $(FABRIC_CA_SRC)/cmd/cakeys/
+	cd $(FABRIC_CA_SRC) && go build -trimpath -o $@ ./cmd/cakeys
+
+# Kubernetes from the module proxy through the wrapper module in compiler/twin/build/k8s
+# (the k8s.io/kubernetes zip has no staging/ or vendor/); version strings by ldflags, or
+# the server says v0.0.0-master and kubectl refuses it.
+$(GOBIN)/.k8s-$(K8S_VERSION):
+	cd $(TWIN_BUILD)/k8s && go build -trimpath -ldflags "-s -w $(K8S_LDFLAGS)" -o $(GOBIN)/ \
+	  $(addprefix k8s.io/kubernetes/cmd/,$(K8S_COMMANDS))
+	$(GOBIN)/kubectl version --client | grep -q $(K8S_VERSION)
+	touch $@
+
+$(GOBIN)/etcd: $(TWIN_BUILD)/etcd/go.mod
+	cd $(TWIN_BUILD)/etcd && go build -trimpath -ldflags "-s -w" -o $@ go.etcd.io/etcd/server/v3
+
+# The chaincode-as-a-service builder the official peer image carries: its own go.mod, whose
+# three small dependencies come from the module proxy.
+$(FABRIC_BIN)/.ccaas: $(FABRIC_SRC)/.done
+	cd $(FABRIC_SRC)/ccaas_builder && for t in detect build release; do \
+	  GOFLAGS=-mod=mod go build -trimpath -buildvcs=false -o $(FABRIC_BIN)/ccaas-$$t ./cmd/$$t; \
+	done
+	touch $@
+
+$(GOBIN)/fabric-ca-client:
+	dir=$(call moddir,github.com/hyperledger/fabric-ca@$(FABRIC_CA_VERSION)); \
+	cd "$$dir" && CGO_ENABLED=1 go build -trimpath -o $@ ./cmd/fabric-ca-client
+
+# The sandbox image's program (compiler/twin/build/pause), static.
+$(GOBIN)/pause: $(TWIN_BUILD)/pause/main.go
+	cd $(TWIN_BUILD)/pause && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o $@ .
+
+# Cluster DNS: CoreDNS with the plugins a twin cluster uses (compiler/twin/build/coredns).
+$(GOBIN)/coredns: $(TWIN_BUILD)/coredns/main.go $(TWIN_BUILD)/coredns/go.mod
+	cd $(TWIN_BUILD)/coredns && go build -trimpath -ldflags "-s -w" -o $@ .
+
+# What the enroller image installs (compiler/enroll/Dockerfile): hlfc and its pinned wheels,
+# for the Python 3.11 of the images' Debian root.
+ENROLLER_SITE := $(TOOLS)/images/enroller-site
+$(ENROLLER_SITE)/.done: pyproject.toml constraints.txt $(shell find compiler -name '*.py' -o -name '*.j2') | env
+	rm -rf $(ENROLLER_SITE)
+	$(BIN)/pip install -q --disable-pip-version-check --no-compile --target $(ENROLLER_SITE) \
+	  --python-version 3.11 --only-binary=:all: --platform manylinux2014_x86_64 \
+	  --implementation cp -c constraints.txt '.'
+	touch $@
+
+# A node's runtime, from the distribution: containerd, runc, the CNI plugins, iptables,
+# conntrack (kube-proxy), umoci and mmdebstrap with Debian's keyring (images). Root is
+# needed to run a twin.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+TWIN_PACKAGES := containerd runc containernetworking-plugins iptables conntrack umoci mmdebstrap \
+  debian-archive-keyring
+$(TOOLS)/.twin-packages:
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TWIN_PACKAGES)
+	mkdir -p $(TOOLS) && touch $@
+
+fabric: $(FABRIC_BIN)/.done $(FABRIC_BIN)/.ccaas $(GOBIN)/fabrickeys $(GOBIN)/cakeys
+kubernetes: $(GOBIN)/.k8s-$(K8S_VERSION) $(GOBIN)/etcd $(GOBIN)/pause $(GOBIN)/coredns $(TOOLS)/.twin-packages
+twin-tools: fabric kubernetes $(GOBIN)/fabric-ca-server $(GOBIN)/fabric-ca-client $(ENROLLER_SITE)/.done
+
+tools: $(GOBIN)/kubeconform $(GOBIN)/kube-linter $(GOBIN)/fabric-ca-server $(CRDS) $(PROMTOOL) \
+  twin-tools
 
 test: env tools lint
 	$(BIN)/pytest

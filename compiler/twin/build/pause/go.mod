@@ -1,0 +1,3 @@
+module hlfc.dev/twin/pause
+
+go 1.24
