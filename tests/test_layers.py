@@ -1,7 +1,7 @@
 """The import contract between layers (ARCHITECTURE.md), checked on the source.
 
 blueprint → (nothing above it); analysis → blueprint; render → analysis, blueprint;
-emit → render.manifest only; cli → anything; enroll → nothing of hlfc.
+emit → render.manifest only; cli → anything; enroll and twin → nothing of hlfc.
 """
 
 from __future__ import annotations
@@ -22,8 +22,10 @@ ALLOWED: dict[str, set[str]] = {
     "emit": {"render.manifest"},
     "pipeline": {"analysis", "blueprint", "emit", "render"},
     "graph": {"analysis", "blueprint"},
-    "cli": {"analysis", "blueprint", "emit", "render", "pipeline", "graph", "enroll"},
+    "cli": {"analysis", "blueprint", "emit", "render", "pipeline", "graph", "enroll", "twin"},
     "enroll": set(),
+    # judges output/ as a cluster would: reads files, never the compiler's objects
+    "twin": set(),
 }
 LEAVES = {"diagnostics", "codes"}  # value types everyone shares
 

@@ -1,4 +1,4 @@
-"""`hlfc`: validate, analyze, render, schema.
+"""`hlfc`: validate, analyze, render, schema, graph, enroll, twin.
 
 Exit codes: 0 ok (warnings allowed), 1 invalid blueprint, 2 usage error (bad options, a
 file that cannot be read).
@@ -164,6 +164,63 @@ def schema(out_file: Path) -> None:
 def enroll(config_path: Path, revoke_identity: bool) -> None:
     """In-cluster: give one identity its MSP and TLS Secrets from Fabric CA."""
     sys.exit(enroll_main(config_path, revoke_identity=revoke_identity))
+
+
+@cli.group()
+def twin() -> None:
+    """Run output/ on real Kubernetes and real Fabric built here (root, Linux)."""
+
+
+_network_dir = click.argument(
+    "network_dir", type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
+
+
+@twin.command("up")
+@_network_dir
+def twin_up(network_dir: Path) -> None:
+    """Start one cluster per directory of NETWORK_DIR (output/<network>) and sync it."""
+    # the twin is imported only by its own commands: it weighs on every other start-up
+    from compiler.twin.process import TwinError  # noqa: PLC0415
+    from compiler.twin.twin import Twin  # noqa: PLC0415
+
+    try:
+        timings = Twin(network_dir, log=click.echo).up()
+    except TwinError as err:
+        click.echo(f"hlfc twin up: {err}", err=True)
+        sys.exit(EXIT_INVALID)
+    for step, seconds in timings.items():
+        click.echo(f"{step}: {seconds:.1f}s")
+
+
+@twin.command("status")
+@_network_dir
+@_format
+def twin_status(network_dir: Path, fmt: str) -> None:
+    """Per pod: phase, ready, restarts, in every cluster of the twin."""
+    import json  # noqa: PLC0415
+
+    from compiler.twin.twin import Twin  # noqa: PLC0415
+
+    rows = Twin(network_dir).status()
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        click.echo(
+            f"{row['cluster']:<12} {row['pod']:<48} {row['state']:<10} "
+            f"ready={row.get('ready', '-')} restarts={row.get('restarts', '-')}"
+        )
+
+
+@twin.command("down")
+@_network_dir
+def twin_down(network_dir: Path) -> None:
+    """Stop every cluster of the twin and remove all it made (processes, mounts, namespaces,
+    cgroups, iptables rules live in the removed namespaces)."""
+    from compiler.twin.twin import Twin  # noqa: PLC0415
+
+    Twin(network_dir, log=click.echo).down()
 
 
 def main() -> None:

@@ -1,0 +1,217 @@
+"""One twin cluster: namespaces, control plane, node, cluster add-ons; up, status, down."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from compiler.twin import network, process
+from compiler.twin.controlplane import ControlPlane
+from compiler.twin.kube import Kube
+from compiler.twin.network import ClusterNet
+from compiler.twin.node import CLUSTER_DNS_IP, Node
+from compiler.twin.paths import tools_dir
+
+# The operators whose custom resources hlfc renders; a cluster that syncs output/ has them.
+OPERATOR_CRDS = ("prometheus-operator", "velero", "external-secrets", "external-snapshotter")
+TWIN_PROVISIONER = "hlfc.dev/twin-local"
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+
+ADDONS = f"""
+apiVersion: v1
+kind: Service
+metadata:
+  name: kube-dns
+  namespace: kube-system
+  labels: {{k8s-app: kube-dns}}
+spec:
+  clusterIP: {CLUSTER_DNS_IP}
+  ports:
+  - {{name: dns, port: 53, protocol: UDP, targetPort: 53}}
+  - {{name: dns-tcp, port: 53, protocol: TCP, targetPort: 53}}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {{name: system:coredns}}
+rules:
+- apiGroups: [""]
+  resources: [endpoints, services, pods, namespaces]
+  verbs: [list, watch]
+- apiGroups: [discovery.k8s.io]
+  resources: [endpointslices]
+  verbs: [list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {{name: system:coredns}}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: system:coredns}}
+subjects:
+- {{apiGroup: rbac.authorization.k8s.io, kind: User, name: system:coredns}}
+---
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: standard
+  annotations: {{storageclass.kubernetes.io/is-default-class: "true"}}
+provisioner: {TWIN_PROVISIONER}
+reclaimPolicy: Delete
+volumeBindingMode: WaitForFirstConsumer
+"""
+
+
+def _dns_endpoints(node_ip: str) -> str:
+    # CoreDNS runs as a node daemon; the kube-dns Service reaches it through this slice
+    return json.dumps(
+        {
+            "apiVersion": "discovery.k8s.io/v1",
+            "kind": "EndpointSlice",
+            "metadata": {
+                "name": "kube-dns-node",
+                "namespace": "kube-system",
+                "labels": {"kubernetes.io/service-name": "kube-dns"},
+            },
+            "addressType": "IPv4",
+            "endpoints": [{"addresses": [node_ip], "conditions": {"ready": True}}],
+            "ports": [
+                {"name": "dns", "port": 53, "protocol": "UDP"},
+                {"name": "dns-tcp", "port": 53, "protocol": "TCP"},
+            ],
+        }
+    )
+
+
+@dataclass
+class TwinCluster:
+    network_name: str
+    name: str
+    index: int
+    state_root: Path
+
+    def __post_init__(self) -> None:
+        self.net = ClusterNet(self.name, self.index)
+        self.state = self.state_root / self.network_name / self.name
+        self.plane = ControlPlane(self.name, self.state, self.net.node_ip, wrap=self.net.wrap())
+        self.node = Node(self.net, self.plane)
+        self.kube = Kube(self.plane.admin_kubeconfig)
+
+    @property
+    def hosts_file(self) -> Path:
+        return self.state_root / self.network_name / "hosts"
+
+    def up(self, archives: dict[str, Path]) -> None:
+        self.state.mkdir(parents=True, exist_ok=True)
+        self.hosts_file.touch()
+        network.create(
+            self.net,
+            {
+                "/var/lib/kubelet": self.state / "kubelet",
+                "/var/log/pods": self.state / "log" / "pods",
+                "/var/log/containers": self.state / "log" / "containers",
+            },
+        )
+        self.plane.start()
+        self.node.start_runtime()
+        self.node.load_images(archives)
+        self._addons()
+        self.node.start_dns(self.hosts_file)
+        self._make_cgroup_root()
+        self.node.start_kubelet()
+        self.node.start_proxy()
+        if process.running(self.state, "controllers") is None:
+            process.start(
+                "controllers",
+                [
+                    sys.executable, "-m", "compiler.twin.controllers",
+                    self.name, str(self.index), str(self.state), str(self.hosts_file),
+                ],
+                self.state,
+                env={"PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+            )  # fmt: skip
+        process.wait_for("node Ready", self.node_ready, 120, self.state, "kubelet")
+
+    def _addons(self) -> None:
+        crds = tools_dir() / "crds"
+        for operator in OPERATOR_CRDS:
+            self.kube.run(["apply", "--server-side", "-f", str(crds / operator)], timeout=300)
+        self.kube.run(["apply", "--server-side", "-f", "-"], stdin=ADDONS)
+        self.kube.run(["apply", "--server-side", "-f", "-"], stdin=_dns_endpoints(self.net.node_ip))
+
+    def _cgroup_roots(self) -> list[Path]:
+        """The kubelet's cgroupRoot in every hierarchy: one on cgroup v2, one a controller on v1."""
+        name = f"hlfc-{self.name}"
+        if (CGROUP_ROOT / "cgroup.controllers").exists():
+            return [CGROUP_ROOT / name]
+        return [
+            controller / name
+            for controller in sorted(CGROUP_ROOT.iterdir())
+            if (controller / "cgroup.procs").exists()
+        ]
+
+    def _make_cgroup_root(self) -> None:
+        """The kubelet's cgroupRoot must exist before it starts."""
+        for root in self._cgroup_roots():
+            root.mkdir(exist_ok=True)
+            for key in ("cpuset.cpus", "cpuset.mems"):  # a new v1 cpuset starts empty
+                if (root / key).exists() and not (root / key).read_text().strip():
+                    (root / key).write_text((root.parent / key).read_text())
+            control = root / "cgroup.subtree_control"  # v2: hand the controllers down
+            if control.exists():
+                wanted = (root / "cgroup.controllers").read_text().split()
+                control.write_text(" ".join(f"+{c}" for c in wanted))
+
+    def node_ready(self) -> bool:
+        done = self.kube.run(["get", "node", self.node.hostname, "-o", "json"], check=False)
+        if done.returncode != 0:
+            return False
+        conditions = json.loads(done.stdout).get("status", {}).get("conditions", [])
+        return any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
+
+    def down(self) -> None:
+        process.stop_all(self.state)
+        self._kill_leftovers()
+        network.remove(self.net)
+        self._remove_cgroups()
+        shutil.rmtree(network.RUN / self.name, ignore_errors=True)
+        shutil.rmtree(self.state, ignore_errors=True)
+
+    def _kill_leftovers(self) -> None:
+        """Container shims outlive containerd, containers outlive shims: kill both."""
+        socket = str(self.node.containerd_socket)
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            with contextlib.suppress(OSError):
+                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                if "containerd-shim" in cmdline and socket in cmdline:
+                    os.kill(int(proc.name), signal.SIGKILL)
+        for pid in self._cgroup_pids():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.5)
+
+    def _cgroup_dirs(self) -> list[Path]:
+        """Every cgroup under the cluster's roots, deepest first."""
+        found = []
+        for root in self._cgroup_roots():
+            if root.is_dir():
+                found += [*sorted(root.rglob("*/"), key=lambda p: -len(p.parts)), root]
+        return [p for p in found if p.is_dir()]
+
+    def _cgroup_pids(self) -> set[int]:
+        pids: set[int] = set()
+        for d in self._cgroup_dirs():
+            with contextlib.suppress(OSError):
+                pids.update(int(x) for x in (d / "cgroup.procs").read_text().split())
+        return pids
+
+    def _remove_cgroups(self) -> None:
+        for d in self._cgroup_dirs():
+            with contextlib.suppress(OSError):
+                d.rmdir()

@@ -1,0 +1,56 @@
+"""What the platform team provides before the first sync, played by the twin.
+
+Without a secret store, the Secrets that the pods read by `secretKeyRef` must already exist
+(README: "Secrets hlfc expects"); the twin creates each with random values, in the cluster
+only. Secrets that a rendered ExternalSecret creates, and those the enrollment Jobs write
+(mounted as volumes), are not among them.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from compiler.twin.kube import Kube
+from compiler.twin.process import TwinError
+
+
+def expected_secrets(objects: Iterable[dict[str, Any]]) -> dict[tuple[str, str], set[str]]:
+    """(namespace, name) -> keys, of every Secret a pod reads by secretKeyRef."""
+    wanted: dict[tuple[str, str], set[str]] = {}
+    made_by_store: set[tuple[str, str]] = set()
+
+    def visit(node: object, namespace: str) -> None:
+        if isinstance(node, dict):
+            ref = node.get("secretKeyRef")
+            if isinstance(ref, dict):
+                wanted.setdefault((namespace, str(ref["name"])), set()).add(str(ref["key"]))
+            for value in node.values():
+                visit(value, namespace)
+        elif isinstance(node, list):
+            for item in node:
+                visit(item, namespace)
+
+    for obj in objects:
+        namespace = str(obj.get("metadata", {}).get("namespace", ""))
+        if obj.get("kind") == "ExternalSecret":
+            target = obj["spec"].get("target", {}).get("name", obj["metadata"]["name"])
+            made_by_store.add((namespace, str(target)))
+        visit(obj, namespace)
+    return {key: keys for key, keys in wanted.items() if key not in made_by_store}
+
+
+def create_secrets(kube: Kube, wanted: dict[tuple[str, str], set[str]]) -> None:
+    for (namespace, name), keys in sorted(wanted.items()):
+        made = kube.run(["create", "namespace", namespace], check=False)
+        if made.returncode != 0 and "AlreadyExists" not in made.stderr:
+            raise TwinError(f"namespace {namespace}: {made.stderr.strip()}")
+        exists = kube.run(["get", "secret", name, "-n", namespace], check=False)
+        if exists.returncode == 0:
+            continue
+        data = {key: secrets.token_urlsafe(18) for key in sorted(keys)}
+        kube.run(
+            ["create", "secret", "generic", name, "-n", namespace]
+            + [f"--from-literal={k}={v}" for k, v in data.items()]
+        )

@@ -1,0 +1,103 @@
+"""A network's twin: every cluster directory of output/<network>/ on its own real cluster.
+
+The twin reads only the files under output/ (never the compiler's objects), so it judges
+the output exactly as the clusters would.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from compiler.twin import images, network, prerequisites
+from compiler.twin.cluster import TwinCluster
+from compiler.twin.paths import state_root
+from compiler.twin.sync import Syncer, load
+
+
+def cluster_dirs(network_dir: Path) -> list[Path]:
+    """The cluster directories; `_argocd` and other `_` folders are not clusters."""
+    return sorted(p for p in network_dir.iterdir() if p.is_dir() and not p.name.startswith("_"))
+
+
+@dataclass
+class Twin:
+    network_dir: Path
+    log: Callable[[str], None] = print
+    root: Path = field(default_factory=state_root)
+
+    @property
+    def name(self) -> str:
+        return self.network_dir.name
+
+    def clusters(self) -> list[TwinCluster]:
+        return [
+            TwinCluster(self.name, d.name, i, self.root)
+            for i, d in enumerate(cluster_dirs(self.network_dir))
+        ]
+
+    def up(self) -> dict[str, float]:
+        """Start every cluster, then sync each one's directory; returns step timings."""
+        timings: dict[str, float] = {}
+        start = time.monotonic()
+        refs = images.images_in(r.obj for d in cluster_dirs(self.network_dir) for r in load(d))
+        archives = images.ImageSet.for_refs(refs).archives
+        timings["images"] = time.monotonic() - start
+        for cluster in self.clusters():
+            t = time.monotonic()
+            self.log(f"{cluster.name}: starting cluster")
+            cluster.up(archives)
+            timings[f"{cluster.name}: cluster"] = time.monotonic() - t
+        for cluster in self.clusters():
+            t = time.monotonic()
+            directory = self.network_dir / cluster.name
+            prerequisites.create_secrets(
+                cluster.kube, prerequisites.expected_secrets(r.obj for r in load(directory))
+            )
+            self.log(f"{cluster.name}: syncing {directory}")
+            Syncer(cluster.kube, log=functools.partial(self._log_for, cluster.name)).sync(directory)
+            timings[f"{cluster.name}: sync"] = time.monotonic() - t
+        timings["total"] = time.monotonic() - start
+        return timings
+
+    def _log_for(self, cluster: str, message: str) -> None:
+        self.log(f"{cluster}: {message}")
+
+    def status(self) -> list[dict[str, object]]:
+        rows: list[dict[str, object]] = []
+        for cluster in self.clusters():
+            if not cluster.plane.admin_kubeconfig.exists():
+                rows.append({"cluster": cluster.name, "pod": "-", "state": "down"})
+                continue
+            for pod in cluster.kube.items("pods", "-A"):
+                statuses = pod.get("status", {}).get("containerStatuses") or []
+                rows.append(
+                    {
+                        "cluster": cluster.name,
+                        "pod": f"{pod['metadata']['namespace']}/{pod['metadata']['name']}",
+                        "state": pod.get("status", {}).get("phase", "?"),
+                        "ready": all(s.get("ready") for s in statuses) and bool(statuses),
+                        "restarts": sum(s.get("restartCount", 0) for s in statuses),
+                    }
+                )
+        return rows
+
+    def down(self) -> None:
+        for cluster in self.clusters():
+            self.log(f"{cluster.name}: tearing down")
+            cluster.down()
+        shutil.rmtree(self.root / self.name, ignore_errors=True)
+        if not any(self.root.iterdir() if self.root.exists() else []):
+            network.remove_bridge()
+            with contextlib.suppress(OSError):
+                self.root.rmdir()
+
+
+def dump(rows: list[dict[str, object]]) -> str:
+    return json.dumps(rows, indent=2)
