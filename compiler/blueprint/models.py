@@ -91,7 +91,7 @@ class Images(Model):
     orderer: ImageRef = "hyperledger/fabric-orderer"
     ca: ImageRef = "hyperledger/fabric-ca"
     tools: ImageRef = "hyperledger/fabric-tools"
-    couchdb: ImageRef = "couchdb:3.3.3"
+    couchdb: ImageRef = "couchdb:3.4.3"
     enroller: ImageRef = "ghcr.io/hlfc-dev/hlfc-enroller:0.1.0"
 
 

@@ -183,6 +183,9 @@ def _couchdb_container(network: Network, peer: PeerNode) -> dict[str, Any]:
         "env": [
             _secret_env("COUCHDB_USER", cred.name, credentials.USERNAME_KEY),
             _secret_env("COUCHDB_PASSWORD", cred.name, credentials.PASSWORD_KEY),
+            # Erlang writes a random distribution cookie to $HOME/.erlang.cookie at start;
+            # with a read-only root it must be the writable /tmp, or CouchDB exits (erofs)
+            {"name": "HOME", "value": "/tmp"},
         ],
         "startupProbe": exec_probe(5, 60),
         "readinessProbe": exec_probe(10, 3),
