@@ -177,6 +177,31 @@ $(GOBIN)/fabric-ca-client:
 $(GOBIN)/pause: $(TWIN_BUILD)/pause/main.go
 	cd $(TWIN_BUILD)/pause && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o $@ .
 
+# CouchDB, the peers' state database: 3.4.3 (3.5 needs Erlang/OTP 26; Debian 12 has 25),
+# built offline from ../shared (its deps vendored) or from Apache's release tarball.
+COUCHDB_VERSION := 3.4.3
+COUCHDB_SHARED_SHA256 := d48818e01c582ddabaeb325ac4d4ebb3142b2010522a493386c3f32bc4827f4d
+COUCHDB_RELEASE_SHA256 := 0357511b6fed70e3e64f4e75aa5d7cc2000cb0f264ef301702b1816427f72f20
+COUCHDB := $(TOOLS)/couchdb-$(COUCHDB_VERSION)
+COUCHDB_PACKAGES := erlang-nox erlang-dev erlang-reltool libicu-dev build-essential curl
+$(COUCHDB)/.done:
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(COUCHDB_PACKAGES)
+	rm -rf $(TOOLS)/src/apache-couchdb-$(COUCHDB_VERSION) $(COUCHDB) && mkdir -p $(TOOLS)/src
+	if [ -f $(SHARED_THIRD_PARTY)/couchdb-$(COUCHDB_VERSION)-src-with-deps.tar.gz ]; then \
+	  echo "$(COUCHDB_SHARED_SHA256)  $(SHARED_THIRD_PARTY)/couchdb-$(COUCHDB_VERSION)-src-with-deps.tar.gz" | sha256sum -c --quiet; \
+	  tar -xzf $(SHARED_THIRD_PARTY)/couchdb-$(COUCHDB_VERSION)-src-with-deps.tar.gz -C $(TOOLS)/src; \
+	else \
+	  curl -fsSL -o $(TOOLS)/src/couchdb.tar.gz https://archive.apache.org/dist/couchdb/source/$(COUCHDB_VERSION)/apache-couchdb-$(COUCHDB_VERSION).tar.gz; \
+	  echo "$(COUCHDB_RELEASE_SHA256)  $(TOOLS)/src/couchdb.tar.gz" | sha256sum -c --quiet; \
+	  tar -xzf $(TOOLS)/src/couchdb.tar.gz -C $(TOOLS)/src; \
+	fi
+	cd $(TOOLS)/src/apache-couchdb-$(COUCHDB_VERSION) && \
+	  ./configure --disable-docs --disable-fauxton --disable-spidermonkey --js-engine=quickjs && \
+	  env -u MAKEFLAGS -u MAKELEVEL make release  # its rebar3 bootstrap breaks under -j
+	cp -a $(TOOLS)/src/apache-couchdb-$(COUCHDB_VERSION)/rel/couchdb $(COUCHDB)
+	test -d $(COUCHDB)/lib/couch-$(COUCHDB_VERSION)
+	touch $@
+
 # Cluster DNS: CoreDNS with the plugins a twin cluster uses (compiler/twin/build/coredns).
 $(GOBIN)/coredns: $(TWIN_BUILD)/coredns/main.go $(TWIN_BUILD)/coredns/go.mod
 	cd $(TWIN_BUILD)/coredns && go build -trimpath -ldflags "-s -w" -o $@ .
@@ -204,7 +229,8 @@ $(TOOLS)/.twin-packages:
 
 fabric: $(FABRIC_BIN)/.done $(FABRIC_BIN)/.ccaas $(GOBIN)/fabrickeys $(GOBIN)/cakeys
 kubernetes: $(GOBIN)/.k8s-$(K8S_VERSION) $(GOBIN)/etcd $(GOBIN)/pause $(GOBIN)/coredns $(TOOLS)/.twin-packages
-twin-tools: fabric kubernetes $(GOBIN)/fabric-ca-server $(GOBIN)/fabric-ca-client $(ENROLLER_SITE)/.done
+twin-tools: fabric kubernetes $(GOBIN)/fabric-ca-server $(GOBIN)/fabric-ca-client $(ENROLLER_SITE)/.done \
+  $(COUCHDB)/.done
 
 tools: $(GOBIN)/kubeconform $(GOBIN)/kube-linter $(GOBIN)/fabric-ca-server $(CRDS) $(PROMTOOL) \
   twin-tools

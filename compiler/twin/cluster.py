@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compiler.twin import network, process
+from compiler.twin.controllers import ROUTER_SLOT
 from compiler.twin.controlplane import ControlPlane
 from compiler.twin.kube import Kube
 from compiler.twin.network import ClusterNet
@@ -20,11 +21,26 @@ from compiler.twin.node import CLUSTER_DNS_IP, Node
 from compiler.twin.paths import tools_dir
 
 # The operators whose custom resources hlfc renders; a cluster that syncs output/ has them.
-OPERATOR_CRDS = ("prometheus-operator", "velero", "external-secrets", "external-snapshotter")
+OPERATOR_CRDS = (
+    "prometheus-operator",
+    "velero",
+    "external-secrets",
+    "external-snapshotter",
+    "istio",
+)
 TWIN_PROVISIONER = "hlfc.dev/twin-local"
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 ADDONS = f"""
+# the namespaces the operators' own installations make (Velero, Istio's gateway)
+apiVersion: v1
+kind: Namespace
+metadata: {{name: velero}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {{name: istio-system}}
+---
 apiVersion: v1
 kind: Service
 metadata:
@@ -129,12 +145,31 @@ class TwinCluster:
                 "controllers",
                 [
                     sys.executable, "-m", "compiler.twin.controllers",
-                    self.name, str(self.index), str(self.state), str(self.hosts_file),
+                    self.name, str(self.index), str(self.state), str(self.hosts_file.parent),
                 ],
                 self.state,
-                env={"PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+                env=self._daemon_env(),
+            )  # fmt: skip
+        if process.running(self.state, "ingress-gateway") is None:
+            # Istio's ingress gateway, played by router.py, inside the cluster's namespaces
+            process.start(
+                "ingress-gateway",
+                [
+                    *self.net.wrap(), sys.executable, "-m", "compiler.twin.router",
+                    str(self.plane.admin_kubeconfig),
+                    self.net.ingress_ip(ROUTER_SLOT), "istio=ingressgateway",
+                ],
+                self.state,
+                env=self._daemon_env(),
             )  # fmt: skip
         process.wait_for("node Ready", self.node_ready, 120, self.state, "kubelet")
+
+    def _daemon_env(self) -> dict[str, str]:
+        # the twin's own Python daemons: entering the mount namespace moves them to /
+        return {
+            "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+            "HLFC_TOOLS": str(tools_dir()),
+        }
 
     def _addons(self) -> None:
         crds = tools_dir() / "crds"

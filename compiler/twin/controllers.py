@@ -8,18 +8,28 @@
   published on the cluster's eth0 and written to the Service status, where kube-proxy
   routes it; its `external-dns.alpha.kubernetes.io/hostname` goes into the shared hosts file
   every cluster's DNS reads (what external-dns and a public zone do).
+- The Istio ingress gateway's address (the router in router.py listens there) and the
+  names its Gateways serve, in the same hosts file.
+- A secret store with the External Secrets Operator in front of it: every ExternalSecret
+  gets its target Secret (creationPolicy Orphan: no owner) with values from one store the
+  whole network shares, as one Vault would be, random on first read; its status says
+  Ready, as the operator's does. This is the one stand-in: neither Vault nor the operator
+  is under test, only that output/ names the Secrets its pods read.
 
-Run as a daemon: `python -m compiler.twin.controllers CLUSTER INDEX STATE HOSTS`.
+Run as a daemon: `python -m compiler.twin.controllers CLUSTER INDEX STATE NETWORK_STATE`.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import secrets
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from compiler.twin import router
 from compiler.twin.kube import Kube
 from compiler.twin.network import ClusterNet, publish
 from compiler.twin.process import TwinError
@@ -27,14 +37,18 @@ from compiler.twin.process import TwinError
 PROVISIONER_ANNOTATION = "volume.kubernetes.io/storage-provisioner"
 SELECTED_NODE = "volume.kubernetes.io/selected-node"
 HOSTNAME_ANNOTATION = "external-dns.alpha.kubernetes.io/hostname"
+# the labels of Istio's default ingress gateway pods, which the router plays
+INGRESS_GATEWAY = {"istio": "ingressgateway"}
+ROUTER_SLOT = 39  # the router's address: the last published slot, LoadBalancers count up
 
 
 class Controllers:
-    def __init__(self, net: ClusterNet, state: Path, hosts_file: Path) -> None:
+    def __init__(self, net: ClusterNet, state: Path, network_state: Path) -> None:
         self.net = net
         self.state = state
         self.kube = Kube(state / "admin.kubeconfig")
-        self.hosts_file = hosts_file
+        self.hosts_file = network_state / "hosts"
+        self.store_file = network_state / "secret-store.json"
         self.allocations_path = state / "loadbalancers.json"
 
     def provision(self) -> None:
@@ -125,18 +139,84 @@ class Controllers:
                 self.publish_name(hostname, address)
 
     def publish_name(self, hostname: str, address: str) -> None:
-        lines = []
-        if self.hosts_file.exists():
-            lines = self.hosts_file.read_text(encoding="utf-8").splitlines()
-        entry = f"{address} {hostname}"
-        names = {line.split()[1] for line in lines if len(line.split()) > 1}
-        if hostname not in names:
-            with self.hosts_file.open("a", encoding="utf-8") as f:
-                f.write(entry + "\n")
+        with self.hosts_file.open("a+", encoding="utf-8") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)  # every cluster's controllers share the file
+            f.seek(0)
+            names = {line.split()[1] for line in f.read().splitlines() if len(line.split()) > 1}
+            if hostname not in names:
+                f.write(f"{address} {hostname}\n")
+
+    def gateway(self) -> None:
+        gateways = self.kube.items("gateways.networking.istio.io", "-A")
+        hosts = router.gateway_hosts(gateways, INGRESS_GATEWAY)
+        if not hosts:
+            return
+        address = self.net.ingress_ip(ROUTER_SLOT)
+        publish(self.net, address)
+        for host in sorted(hosts):
+            self.publish_name(host, address)
+
+    def _store_value(self, key: str, prop: str) -> str:
+        with self.store_file.open("a+", encoding="utf-8") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            f.seek(0)
+            text = f.read()
+            store: dict[str, dict[str, str]] = json.loads(text) if text else {}
+            entry = store.setdefault(key, {})
+            if prop not in entry:
+                entry[prop] = secrets.token_urlsafe(18)
+                f.seek(0)
+                f.truncate()
+                f.write(json.dumps(store, indent=2, sort_keys=True))
+            return entry[prop]
+
+    def external_secrets(self) -> None:
+        for es in self.kube.items("externalsecrets.external-secrets.io", "-A"):
+            meta, spec = es["metadata"], es["spec"]
+            target = spec.get("target", {}).get("name", meta["name"])
+            exists = self.kube.run(["get", "secret", target, "-n", meta["namespace"]], check=False)
+            if exists.returncode != 0:
+                data = {
+                    item["secretKey"]: self._store_value(
+                        item["remoteRef"]["key"], item["remoteRef"].get("property", "")
+                    )
+                    for item in spec.get("data", [])
+                }
+                secret = {
+                    "apiVersion": "v1",
+                    "kind": "Secret",
+                    "metadata": {"name": target, "namespace": meta["namespace"]},
+                    "stringData": data,
+                }
+                self.kube.run(["create", "-f", "-"], stdin=json.dumps(secret))
+            ready = [c for c in es.get("status", {}).get("conditions", []) if c["type"] == "Ready"]
+            if not ready or ready[0]["status"] != "True":
+                status = {
+                    "status": {
+                        "conditions": [
+                            {
+                                "type": "Ready",
+                                "status": "True",
+                                "reason": "SecretSynced",
+                                "message": "secret synced",
+                                "lastTransitionTime": time.strftime(
+                                    "%Y-%m-%dT%H:%M:%SZ", time.gmtime()
+                                ),
+                            }
+                        ],
+                        "refreshTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                    }
+                }
+                self.kube.run(
+                    [
+                        "patch", "externalsecret", meta["name"], "-n", meta["namespace"],
+                        "--subresource=status", "--type=merge", "-p", json.dumps(status),
+                    ]
+                )  # fmt: skip
 
     def loop(self) -> None:
         while True:
-            for step in (self.provision, self.balance):
+            for step in (self.provision, self.balance, self.gateway, self.external_secrets):
                 try:
                     step()
                 except TwinError as err:
@@ -145,8 +225,8 @@ class Controllers:
 
 
 def main(argv: list[str]) -> int:
-    name, index, state, hosts = argv
-    Controllers(ClusterNet(name, int(index)), Path(state), Path(hosts)).loop()
+    name, index, state, network_state = argv
+    Controllers(ClusterNet(name, int(index)), Path(state), Path(network_state)).loop()
     return 0
 
 

@@ -90,7 +90,18 @@ def service(obj: dict[str, Any]) -> Status:
     return Status("Progressing", "waiting for a load balancer address")
 
 
+def external_secret(obj: dict[str, Any]) -> Status:
+    # Argo CD's built-in check (resource_customizations/external-secrets.io/ExternalSecret)
+    ready = _conditions(obj).get("Ready")
+    if ready and ready.get("status") == "False":
+        return Status("Degraded", ready.get("message", ""))
+    if ready and ready.get("status") == "True":
+        return Status("Healthy", ready.get("message", ""))
+    return Status("Progressing", "Waiting for ExternalSecret")
+
+
 _CHECKS = {
+    "ExternalSecret": external_secret,
     "StatefulSet": statefulset,
     "Deployment": deployment,
     "Job": job,

@@ -24,8 +24,9 @@ from compiler.twin.process import TwinError
 
 DEBIAN_SUITE = "bookworm"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
-# what every image's Debian root has; Python is the enroller's runtime
-BASE_PACKAGES = ("ca-certificates", "tzdata", "python3")
+# what every image's Debian root has: Python is the enroller's runtime; curl, ICU and
+# OpenSSL are CouchDB's (its probes run curl)
+BASE_PACKAGES = ("ca-certificates", "tzdata", "python3", "curl", "libicu72", "libssl3")
 PAUSE_IMAGE = "registry.k8s.io/pause:3.10"
 
 
@@ -128,7 +129,41 @@ def _enroller_files(_version: str) -> dict[str, Path | bytes]:
     return files
 
 
+# The official couchdb image's entrypoint, for what the rendered sidecar relies on: the
+# admin from COUCHDB_USER / COUCHDB_PASSWORD, written once into local.d (an emptyDir, as
+# the root filesystem is read-only), then CouchDB in the foreground as the pod's user.
+COUCHDB_ENTRYPOINT = b"""#!/bin/bash
+set -e
+if [ "$1" = /opt/couchdb/bin/couchdb ]; then
+  if [ -n "$COUCHDB_USER" ] && [ -n "$COUCHDB_PASSWORD" ]; then
+    if ! grep -Pzoqr "\\[admins\\]\n$COUCHDB_USER =" /opt/couchdb/etc/local.d/ 2>/dev/null; then
+      printf '\n[admins]\n%s = %s\n' "$COUCHDB_USER" "$COUCHDB_PASSWORD" \
+        >> /opt/couchdb/etc/local.d/docker.ini
+    fi
+  fi
+fi
+exec "$@"
+"""
+
+
+def _couchdb_files(version: str) -> dict[str, Path | bytes]:
+    home = _need(tools_dir() / f"couchdb-{version}")
+    files: dict[str, Path | bytes] = {"docker-entrypoint.sh": COUCHDB_ENTRYPOINT}
+    for path in sorted(home.rglob("*")):
+        if path.is_symlink() or path.is_file():
+            files[f"opt/couchdb/{path.relative_to(home)}"] = path
+    return files
+
+
 RECIPES: dict[str, Recipe] = {
+    "couchdb": Recipe(
+        _couchdb_files,
+        lambda _v: {"COUCHDB_HOME": "/opt/couchdb"},
+        entrypoint=("/docker-entrypoint.sh",),
+        cmd=("/opt/couchdb/bin/couchdb",),
+        user="5984:5984",
+        expose=("5984/tcp",),
+    ),
     "hyperledger/fabric-peer": Recipe(
         _peer_files, _fabric_env, cmd=("peer", "node", "start"), expose=("7051/tcp",)
     ),
@@ -206,6 +241,11 @@ def _layer(files: dict[str, Path | bytes], out: Path) -> None:
             info.type, info.mode = tarfile.DIRTYPE, 0o755
             tar.addfile(info)
         for name, source in sorted(files.items()):
+            if isinstance(source, Path) and source.is_symlink():
+                info = tarfile.TarInfo(name)
+                info.type, info.linkname = tarfile.SYMTYPE, str(source.readlink())
+                tar.addfile(info)
+                continue
             data = source if isinstance(source, bytes) else source.read_bytes()
             info = tarfile.TarInfo(name)
             info.size = len(data)
@@ -222,10 +262,16 @@ def build(ref: str) -> Path:
     """The OCI archive of image `ref`, built if its inputs changed."""
     recipe, version = recipe_for(ref)
     files = recipe.files(version)
-    digest = hashlib.sha256(repr((ref, recipe.cmd, recipe.entrypoint, recipe.user)).encode())
+    base = (DEBIAN_SUITE, BASE_PACKAGES) if recipe.base else ()
+    settings = (recipe.cmd, recipe.entrypoint, recipe.user, recipe.workdir, recipe.expose)
+    env = sorted(recipe.env(version).items())
+    digest = hashlib.sha256(repr((ref, settings, env, base)).encode())
     for name, source in sorted(files.items()):
         digest.update(name.encode())
-        digest.update(source if isinstance(source, bytes) else source.read_bytes())
+        if isinstance(source, Path) and source.is_symlink():
+            digest.update(str(source.readlink()).encode())
+        else:
+            digest.update(source if isinstance(source, bytes) else source.read_bytes())
     out_dir = tools_dir() / "images"
     slug = ref.replace("/", "_").replace(":", "_")
     archive = out_dir / f"{slug}-{digest.hexdigest()[:16]}.tar"

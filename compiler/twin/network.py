@@ -18,7 +18,7 @@ from compiler.twin.process import TwinError
 
 BRIDGE = "hlfc0"
 BRIDGE_ADDRESS = "10.250.0.1"
-SHARED_PREFIX = 24
+NODE_NET = "10.250.0.0/24"  # node addresses; published ones are in 10.250.1-255.x
 RUN = Path("/run/hlfc-twin")
 
 
@@ -98,6 +98,17 @@ def create(net: ClusterNet, private_dirs: dict[str, Path]) -> None:
         sh(*ns, "ip", "link", "set", "eth0", "up")
         sh(*ns, "ip", "link", "set", "lo", "up")
         sh(*ns, "ip", "route", "add", "default", "via", BRIDGE_ADDRESS)
+        # Another cluster reaches nothing of this one but its published addresses: new
+        # connections from the other nodes to this node's own address (API server, kubelet,
+        # NodePorts) are dropped; the host's bridge address (the twin's driver) may connect.
+        mangle = [*ns, "iptables", "-t", "mangle"]
+        sh(*mangle, "-N", "HLFC-ISOLATE")
+        sh(*mangle, "-A", "HLFC-ISOLATE", "-s", BRIDGE_ADDRESS, "-j", "RETURN")
+        sh(*mangle, "-A", "HLFC-ISOLATE", "-s", NODE_NET, "-j", "DROP")
+        sh(
+            *mangle, "-A", "PREROUTING", "-i", "eth0", "-d", net.node_ip,
+            "-m", "conntrack", "--ctstate", "NEW", "-j", "HLFC-ISOLATE",
+        )  # fmt: skip
         for key, value in (
             ("net.ipv4.ip_forward", "1"),
             ("net.bridge.bridge-nf-call-iptables", "1"),

@@ -1,0 +1,183 @@
+"""The Istio ingress gateway of one twin cluster, routing TLS by SNI as Envoy would.
+
+Envoy cannot be had here, so this router plays the `istio: ingressgateway` pods: its table
+is derived from the live Gateway and VirtualService objects of the cluster (what istiod
+would push), so a wrong route in output/ fails the twin. Only TLS PASSTHROUGH is served:
+the router reads the ClientHello's server name, picks the VirtualService `tls` route whose
+`sniHosts` and `port` match on a Gateway server for that host, and splices the connection
+to the destination Service's cluster IP (kube-proxy takes it from there). A name no route
+matches is closed, as Envoy closes a connection no filter chain matches.
+
+Run as a daemon: `python -m compiler.twin.router KUBECONFIG ADDRESS SELECTOR_KEY=VALUE`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from compiler.twin.kube import Kube
+from compiler.twin.process import TwinError
+
+
+def server_name(hello: bytes) -> str | None:
+    """The SNI of a TLS ClientHello record, or None."""
+    try:
+        if hello[0] != 0x16 or hello[5] != 0x01:  # handshake record, ClientHello
+            return None
+        pos = 9 + 2 + 32  # record header, handshake header, version, random
+        pos += 1 + hello[pos]  # session id
+        pos += 2 + int.from_bytes(hello[pos : pos + 2], "big")  # cipher suites
+        pos += 1 + hello[pos]  # compression methods
+        end = pos + 2 + int.from_bytes(hello[pos : pos + 2], "big")
+        pos += 2
+        while pos + 4 <= end:
+            kind = int.from_bytes(hello[pos : pos + 2], "big")
+            size = int.from_bytes(hello[pos + 2 : pos + 4], "big")
+            if kind == 0:  # server_name: list length, type, name length, name
+                length = int.from_bytes(hello[pos + 7 : pos + 9], "big")
+                return hello[pos + 9 : pos + 9 + length].decode("ascii").lower()
+            pos += 4 + size
+    except (IndexError, UnicodeDecodeError):
+        return None
+    return None
+
+
+def _host_matches(pattern: str, host: str) -> bool:
+    pattern = pattern.split("/", 1)[-1].lower()  # "namespace/host" form of Gateway hosts
+    if pattern == "*":
+        return True
+    if pattern.startswith("*."):
+        return host.endswith(pattern[1:])
+    return pattern == host
+
+
+def routes(
+    gateways: list[dict[str, Any]], services: list[dict[str, Any]], selector: dict[str, str]
+) -> dict[tuple[int, str], tuple[str, int]]:
+    """(port, sni) -> (destination host, port) from Gateways and VirtualServices."""
+    served: dict[str, list[tuple[int, list[str]]]] = {}
+    for gw in gateways:
+        if gw["spec"].get("selector") != selector:
+            continue
+        key = f"{gw['metadata']['namespace']}/{gw['metadata']['name']}"
+        for server in gw["spec"].get("servers", []):
+            if server["port"].get("protocol") == "TLS" and (
+                server.get("tls", {}).get("mode") == "PASSTHROUGH"
+            ):
+                served.setdefault(key, []).append((int(server["port"]["number"]), server["hosts"]))
+    table: dict[tuple[int, str], tuple[str, int]] = {}
+    for vs in services:
+        ns = vs["metadata"]["namespace"]
+        bound = [g if "/" in g else f"{ns}/{g}" for g in vs["spec"].get("gateways", [])]
+        for route in vs["spec"].get("tls", []):
+            destination = route["route"][0]["destination"]
+            target = (destination["host"], int(destination["port"]["number"]))
+            for match in route.get("match", []):
+                for gateway in bound:
+                    for port, hosts in served.get(gateway, []):
+                        if "port" in match and int(match["port"]) != port:
+                            continue
+                        for name in match.get("sniHosts", []):
+                            if any(_host_matches(h, name.lower()) for h in hosts):
+                                table.setdefault((port, name.lower()), target)
+    return table
+
+
+@dataclass
+class Router:
+    kube: Kube
+    address: str
+    selector: dict[str, str]
+    table: dict[tuple[int, str], tuple[str, int]] = field(default_factory=dict)
+    cluster_ips: dict[str, str] = field(default_factory=dict)
+
+    def refresh(self) -> None:
+        self.table = routes(
+            self.kube.items("gateways.networking.istio.io", "-A"),
+            self.kube.items("virtualservices.networking.istio.io", "-A"),
+            self.selector,
+        )
+        self.cluster_ips = {
+            f"{s['metadata']['name']}.{s['metadata']['namespace']}.svc.cluster.local": str(
+                s["spec"].get("clusterIP", "")
+            )
+            for s in self.kube.items("services", "-A")
+        }
+
+    async def handle(
+        self, port: int, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        try:
+            hello = await asyncio.wait_for(reader.read(16384), timeout=10)
+            sni = server_name(hello)
+            target = self.table.get((port, sni or ""))
+            address = self.cluster_ips.get(target[0], "") if target else ""
+            if not target or not address or address == "None":
+                print(f"no route for {sni!r} on {port}", flush=True)
+                return
+            up_reader, up_writer = await asyncio.open_connection(address, target[1])
+            up_writer.write(hello)
+            await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+        except (OSError, TimeoutError):
+            return
+        finally:
+            with contextlib.suppress(OSError):
+                writer.close()
+
+    async def serve(self) -> None:
+        servers: dict[int, asyncio.Server] = {}
+        while True:
+            try:
+                self.refresh()
+            except TwinError as err:
+                print(f"refresh: {err}", flush=True)
+            for port in sorted({p for p, _ in self.table} - set(servers)):
+                servers[port] = await asyncio.start_server(
+                    functools.partial(self.handle, port), self.address, port
+                )
+                print(f"listening on {self.address}:{port}", flush=True)
+            await asyncio.sleep(2)
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    except OSError:
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            writer.close()
+
+
+def gateway_hosts(gateways: list[dict[str, Any]], selector: dict[str, str]) -> set[str]:
+    """Every host the Gateways on this ingress serve: the names DNS must point here."""
+    return {
+        h.split("/", 1)[-1]
+        for gw in gateways
+        if gw["spec"].get("selector") == selector
+        for server in gw["spec"].get("servers", [])
+        for h in server.get("hosts", [])
+        if "*" not in h
+    }
+
+
+def main(argv: list[str]) -> int:
+    kubeconfig, address, selector = argv
+    key, _, value = selector.partition("=")
+    router = Router(Kube(Path(kubeconfig)), address, {key: value})
+    print(f"router {address} for {selector} started {time.strftime('%H:%M:%S')}", flush=True)
+    asyncio.run(router.serve())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
