@@ -179,6 +179,8 @@ $(GOBIN)/pause: $(TWIN_BUILD)/pause/main.go
 
 # CouchDB, the peers' state database: 3.4.3 (3.5 needs Erlang/OTP 26; Debian 12 has 25),
 # built offline from ../shared (its deps vendored) or from Apache's release tarball.
+# `make release` needs neither rebar3 nor erlfmt, whose bootstraps configure would run
+# (rebar3's fails here in escriptize): /bin/false makes any use of them fail loudly.
 COUCHDB_VERSION := 3.4.3
 COUCHDB_SHARED_SHA256 := d48818e01c582ddabaeb325ac4d4ebb3142b2010522a493386c3f32bc4827f4d
 COUCHDB_RELEASE_SHA256 := 0357511b6fed70e3e64f4e75aa5d7cc2000cb0f264ef301702b1816427f72f20
@@ -196,8 +198,9 @@ $(COUCHDB)/.done:
 	  tar -xzf $(TOOLS)/src/couchdb.tar.gz -C $(TOOLS)/src; \
 	fi
 	cd $(TOOLS)/src/apache-couchdb-$(COUCHDB_VERSION) && \
-	  ./configure --disable-docs --disable-fauxton --disable-spidermonkey --js-engine=quickjs && \
-	  env -u MAKEFLAGS -u MAKELEVEL make release  # its rebar3 bootstrap breaks under -j
+	  ./configure --disable-docs --disable-fauxton --disable-spidermonkey --js-engine=quickjs \
+	    --rebar3 /bin/false --erlfmt /bin/false && \
+	  env -u MAKEFLAGS -u MAKELEVEL make release
 	cp -a $(TOOLS)/src/apache-couchdb-$(COUCHDB_VERSION)/rel/couchdb $(COUCHDB)
 	test -d $(COUCHDB)/lib/couch-$(COUCHDB_VERSION)
 	touch $@

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import shutil
@@ -109,12 +110,14 @@ class TwinCluster:
     name: str
     index: int
     state_root: Path
+    node_count: int = 1
 
     def __post_init__(self) -> None:
-        self.net = ClusterNet(self.name, self.index)
+        self.net = ClusterNet(self.name, self.index, 0, self.node_count)
         self.state = self.state_root / self.network_name / self.name
         self.plane = ControlPlane(self.name, self.state, self.net.node_ip, wrap=self.net.wrap())
-        self.node = Node(self.net, self.plane)
+        self.nodes = [Node(self.net.sibling(k), self.plane) for k in range(self.node_count)]
+        self.node = self.nodes[0]  # the control plane's node: DNS, gateway, load balancers
         self.kube = Kube(self.plane.admin_kubeconfig)
 
     @property
@@ -124,22 +127,26 @@ class TwinCluster:
     def up(self, archives: dict[str, Path]) -> None:
         self.state.mkdir(parents=True, exist_ok=True)
         self.hosts_file.touch()
-        network.create(
-            self.net,
-            {
-                "/var/lib/kubelet": self.state / "kubelet",
-                "/var/log/pods": self.state / "log" / "pods",
-                "/var/log/containers": self.state / "log" / "containers",
-            },
-        )
+        for node in self.nodes:
+            node.state.mkdir(parents=True, exist_ok=True)
+            network.create(
+                node.net,
+                {
+                    "/var/lib/kubelet": node.state / "kubelet",
+                    "/var/log/pods": node.state / "log" / "pods",
+                    "/var/log/containers": node.state / "log" / "containers",
+                },
+            )
         self.plane.start()
-        self.node.start_runtime()
-        self.node.load_images(archives)
+        for node in self.nodes:
+            node.start_runtime()
+            node.load_images(archives)
         self._addons()
         self.node.start_dns(self.hosts_file)
-        self._make_cgroup_root()
-        self.node.start_kubelet()
-        self.node.start_proxy()
+        for node in self.nodes:
+            self._make_cgroup_root(node)
+            node.start_kubelet()
+            node.start_proxy()
         if process.running(self.state, "controllers") is None:
             process.start(
                 "controllers",
@@ -162,7 +169,14 @@ class TwinCluster:
                 self.state,
                 env=self._daemon_env(),
             )  # fmt: skip
-        process.wait_for("node Ready", self.node_ready, 120, self.state, "kubelet")
+        for node in self.nodes:
+            process.wait_for(
+                f"node {node.hostname} Ready",
+                functools.partial(self.node_ready, node),
+                120,
+                node.state,
+                "kubelet",
+            )
 
     def _daemon_env(self) -> dict[str, str]:
         # the twin's own Python daemons: entering the mount namespace moves them to /
@@ -178,20 +192,20 @@ class TwinCluster:
         self.kube.run(["apply", "--server-side", "-f", "-"], stdin=ADDONS)
         self.kube.run(["apply", "--server-side", "-f", "-"], stdin=_dns_endpoints(self.net.node_ip))
 
-    def _cgroup_roots(self) -> list[Path]:
-        """The kubelet's cgroupRoot in every hierarchy: one on cgroup v2, one a controller on v1."""
-        name = f"hlfc-{self.name}"
+    @staticmethod
+    def _cgroup_roots(node: Node) -> list[Path]:
+        """A node's cgroupRoot in every hierarchy: one on cgroup v2, one a controller on v1."""
         if (CGROUP_ROOT / "cgroup.controllers").exists():
-            return [CGROUP_ROOT / name]
+            return [CGROUP_ROOT / node.cgroup_root]
         return [
-            controller / name
+            controller / node.cgroup_root
             for controller in sorted(CGROUP_ROOT.iterdir())
             if (controller / "cgroup.procs").exists()
         ]
 
-    def _make_cgroup_root(self) -> None:
+    def _make_cgroup_root(self, node: Node) -> None:
         """The kubelet's cgroupRoot must exist before it starts."""
-        for root in self._cgroup_roots():
+        for root in self._cgroup_roots(node):
             root.mkdir(exist_ok=True)
             for key in ("cpuset.cpus", "cpuset.mems"):  # a new v1 cpuset starts empty
                 if (root / key).exists() and not (root / key).read_text().strip():
@@ -201,24 +215,25 @@ class TwinCluster:
                 wanted = (root / "cgroup.controllers").read_text().split()
                 control.write_text(" ".join(f"+{c}" for c in wanted))
 
-    def node_ready(self) -> bool:
-        done = self.kube.run(["get", "node", self.node.hostname, "-o", "json"], check=False)
+    def node_ready(self, node: Node) -> bool:
+        done = self.kube.run(["get", "node", node.hostname, "-o", "json"], check=False)
         if done.returncode != 0:
             return False
         conditions = json.loads(done.stdout).get("status", {}).get("conditions", [])
         return any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
 
     def down(self) -> None:
-        process.stop_all(self.state)
-        self._kill_leftovers()
-        network.remove(self.net)
-        self._remove_cgroups()
+        for node in reversed(self.nodes):  # node 0, with the control plane, last
+            process.stop_all(node.state)
+            self._kill_leftovers(node)
+            network.remove(node.net)
+            self._remove_cgroups(node)
         shutil.rmtree(network.RUN / self.name, ignore_errors=True)
         shutil.rmtree(self.state, ignore_errors=True)
 
-    def _kill_leftovers(self) -> None:
+    def _kill_leftovers(self, node: Node) -> None:
         """Container shims outlive containerd, containers outlive shims: kill both."""
-        socket = str(self.node.containerd_socket)
+        socket = str(node.containerd_socket)
         for proc in Path("/proc").iterdir():
             if not proc.name.isdigit():
                 continue
@@ -226,27 +241,27 @@ class TwinCluster:
                 cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
                 if "containerd-shim" in cmdline and socket in cmdline:
                     os.kill(int(proc.name), signal.SIGKILL)
-        for pid in self._cgroup_pids():
+        for pid in self._cgroup_pids(node):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         time.sleep(0.5)
 
-    def _cgroup_dirs(self) -> list[Path]:
-        """Every cgroup under the cluster's roots, deepest first."""
+    def _cgroup_dirs(self, node: Node) -> list[Path]:
+        """Every cgroup under the node's roots, deepest first."""
         found = []
-        for root in self._cgroup_roots():
+        for root in self._cgroup_roots(node):
             if root.is_dir():
                 found += [*sorted(root.rglob("*/"), key=lambda p: -len(p.parts)), root]
         return [p for p in found if p.is_dir()]
 
-    def _cgroup_pids(self) -> set[int]:
+    def _cgroup_pids(self, node: Node) -> set[int]:
         pids: set[int] = set()
-        for d in self._cgroup_dirs():
+        for d in self._cgroup_dirs(node):
             with contextlib.suppress(OSError):
                 pids.update(int(x) for x in (d / "cgroup.procs").read_text().split())
         return pids
 
-    def _remove_cgroups(self) -> None:
-        for d in self._cgroup_dirs():
+    def _remove_cgroups(self, node: Node) -> None:
+        for d in self._cgroup_dirs(node):
             with contextlib.suppress(OSError):
                 d.rmdir()

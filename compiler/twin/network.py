@@ -31,25 +31,41 @@ def sh(*argv: str, check: bool = True) -> subprocess.CompletedProcess[str]:
 
 @dataclass(frozen=True)
 class ClusterNet:
-    """Addresses of cluster number `index` (0-based, in the order of output/)."""
+    """Addresses of node `node` of cluster number `index` (0-based, in output/'s order).
+
+    Node 0 also runs the control plane, cluster DNS and the published addresses; every node
+    has its own pod subnet, routed to from its cluster's other nodes.
+    """
 
     name: str
     index: int
+    node: int = 0
+    nodes: int = 1
+
+    def sibling(self, node: int) -> ClusterNet:
+        return ClusterNet(self.name, self.index, node, self.nodes)
 
     @property
     def netns(self) -> str:
-        return f"hlfc-{self.name}"[:15]
+        base = f"hlfc-{self.name}"
+        return base[:15] if self.node == 0 else f"{base[:11]}-n{self.node}"
 
     @property
     def veth(self) -> str:
-        return f"hlfcv{self.index}"
+        return f"hlfcv{self.index}n{self.node}"
 
     @property
     def node_ip(self) -> str:
-        return f"10.250.0.{10 + self.index}"
+        if self.node >= 10:
+            raise TwinError(f"cluster {self.name}: more than 10 nodes")
+        return f"10.250.0.{10 + 10 * self.index + self.node}"
 
     @property
     def pod_cidr(self) -> str:
+        return f"10.{64 + self.index}.{self.node}.0/24"
+
+    @property
+    def cluster_cidr(self) -> str:
         return f"10.{64 + self.index}.0.0/16"
 
     def ingress_ip(self, k: int) -> str:
@@ -60,10 +76,10 @@ class ClusterNet:
 
     @property
     def mount_ns(self) -> Path:
-        return RUN / self.name / "mnt"
+        return RUN / self.name / f"node{self.node}" / "mnt"
 
     def wrap(self) -> list[str]:
-        """Run a command inside this cluster's network and mount namespaces."""
+        """Run a command inside this node's network and mount namespaces."""
         return ["nsenter", f"--net=/run/netns/{self.netns}", f"--mount={self.mount_ns}", "--"]
 
 
@@ -99,11 +115,18 @@ def create(net: ClusterNet, private_dirs: dict[str, Path]) -> None:
         sh(*ns, "ip", "link", "set", "lo", "up")
         sh(*ns, "ip", "route", "add", "default", "via", BRIDGE_ADDRESS)
         # Another cluster reaches nothing of this one but its published addresses: new
-        # connections from the other nodes to this node's own address (API server, kubelet,
-        # NodePorts) are dropped; the host's bridge address (the twin's driver) may connect.
+        # connections from other clusters' nodes to this node's own address (API server,
+        # kubelet, NodePorts) are dropped; the host's bridge address (the twin's driver)
+        # and the cluster's own nodes may connect.
+        for other in range(net.nodes):  # pod subnets of the cluster's other nodes
+            if other != net.node:
+                peer = net.sibling(other)
+                sh(*ns, "ip", "route", "add", peer.pod_cidr, "via", peer.node_ip)
         mangle = [*ns, "iptables", "-t", "mangle"]
         sh(*mangle, "-N", "HLFC-ISOLATE")
         sh(*mangle, "-A", "HLFC-ISOLATE", "-s", BRIDGE_ADDRESS, "-j", "RETURN")
+        for other in range(net.nodes):
+            sh(*mangle, "-A", "HLFC-ISOLATE", "-s", net.sibling(other).node_ip, "-j", "RETURN")
         sh(*mangle, "-A", "HLFC-ISOLATE", "-s", NODE_NET, "-j", "DROP")
         sh(
             *mangle, "-A", "PREROUTING", "-i", "eth0", "-d", net.node_ip,

@@ -32,15 +32,20 @@ class Node:
 
     @property
     def state(self) -> Path:
-        return self.plane.state
+        # node 0 shares its cluster's directory with the control plane
+        return self.plane.state if self.net.node == 0 else self.plane.state / f"node{self.net.node}"
 
     @property
     def hostname(self) -> str:
-        return f"{self.net.name}-node"
+        return f"{self.net.name}-node" + (str(self.net.node) if self.net.node else "")
+
+    @property
+    def cgroup_root(self) -> str:
+        return f"hlfc-{self.net.name}" + (f"-n{self.net.node}" if self.net.node else "")
 
     @property
     def containerd_socket(self) -> Path:
-        return Path("/run/hlfc-twin") / self.net.name / "containerd.sock"
+        return Path("/run/hlfc-twin") / self.net.name / f"node{self.net.node}" / "containerd.sock"
 
     def _run(self, name: str, argv: list[str]) -> None:
         if process.running(self.state, name) is None:
@@ -147,7 +152,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
             server=True,
             hosts=(self.net.node_ip, self.hostname),
         )
-        kubeconfig = self.plane.kubeconfig("kubelet", client)
+        kubeconfig = self.plane.kubeconfig(f"kubelet-{self.hostname}", client)
         config = self._write(
             "kubelet.yaml",
             f"""apiVersion: kubelet.config.k8s.io/v1beta1
@@ -159,7 +164,7 @@ authentication:
   x509: {{clientCAFile: {pki.ca.cert}}}
 authorization: {{mode: Webhook}}
 cgroupDriver: cgroupfs
-cgroupRoot: /hlfc-{self.net.name}
+cgroupRoot: /{self.cgroup_root}
 cgroupsPerQOS: true
 clusterDNS: [{CLUSTER_DNS_IP}]
 clusterDomain: {CLUSTER_DOMAIN}
@@ -208,7 +213,7 @@ maxPods: 250
 kind: KubeProxyConfiguration
 clientConnection: {{kubeconfig: {kubeconfig}}}
 mode: iptables
-clusterCIDR: {self.net.pod_cidr}
+clusterCIDR: {self.net.cluster_cidr}
 hostnameOverride: {self.hostname}
 bindAddress: {self.net.node_ip}
 healthzBindAddress: 127.0.0.1:10256

@@ -139,9 +139,13 @@ class Router:
             except TwinError as err:
                 print(f"refresh: {err}", flush=True)
             for port in sorted({p for p, _ in self.table} - set(servers)):
-                servers[port] = await asyncio.start_server(
-                    functools.partial(self.handle, port), self.address, port
-                )
+                try:
+                    servers[port] = await asyncio.start_server(
+                        functools.partial(self.handle, port), self.address, port
+                    )
+                except OSError as err:  # the address is published by the controllers
+                    print(f"not yet listening on {self.address}:{port}: {err}", flush=True)
+                    continue
                 print(f"listening on {self.address}:{port}", flush=True)
             await asyncio.sleep(2)
 

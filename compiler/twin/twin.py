@@ -10,6 +10,8 @@ import concurrent.futures
 import contextlib
 import functools
 import json
+import math
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -19,7 +21,35 @@ from pathlib import Path
 from compiler.twin import images, network, prerequisites
 from compiler.twin.cluster import TwinCluster
 from compiler.twin.paths import state_root
-from compiler.twin.sync import Syncer, load
+from compiler.twin.sync import Resource, Syncer, load
+
+NODE_HEADROOM = 1.2
+
+
+def _cpu(quantity: object) -> float:
+    text = str(quantity)
+    return float(text[:-1]) / 1000 if text.endswith("m") else float(text)
+
+
+def cpu_requested(resources: list[Resource]) -> float:
+    """CPU the long-running pods of a cluster directory request, all replicas together."""
+    total = 0.0
+    for res in resources:
+        if res.kind not in ("StatefulSet", "Deployment"):
+            continue
+        spec = res.obj["spec"]
+        containers = spec["template"]["spec"]["containers"]
+        per_pod = sum(
+            _cpu(c.get("resources", {}).get("requests", {}).get("cpu", 0)) for c in containers
+        )
+        total += spec.get("replicas", 1) * per_pod
+    return total
+
+
+def nodes_needed(resources: list[Resource]) -> int:
+    """Nodes of this machine's size that schedule the cluster's requests, with room for the
+    Jobs and for packing: a production-sized cluster does not fit one node of 2 cores."""
+    return max(1, math.ceil(cpu_requested(resources) * NODE_HEADROOM / (os.cpu_count() or 1)))
 
 
 def cluster_dirs(network_dir: Path) -> list[Path]:
@@ -39,7 +69,7 @@ class Twin:
 
     def clusters(self) -> list[TwinCluster]:
         return [
-            TwinCluster(self.name, d.name, i, self.root)
+            TwinCluster(self.name, d.name, i, self.root, nodes_needed(load(d)))
             for i, d in enumerate(cluster_dirs(self.network_dir))
         ]
 
