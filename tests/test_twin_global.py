@@ -19,6 +19,7 @@ from compiler.twin.cluster import TwinCluster
 from compiler.twin.controllers import ROUTER_SLOT
 from compiler.twin.sync import load
 from compiler.twin.twin import Twin
+from tests import twin_checks
 from tests.conftest import ROOT
 
 NETWORK = ROOT / "output" / "global-fabric-network"
@@ -43,13 +44,32 @@ def _clusters(twin: Twin) -> dict[str, TwinCluster]:
     return {c.name: c for c in twin.clusters()}
 
 
-def test_every_pod_of_every_cluster_is_ready(twin: Twin) -> None:
-    for name, cluster in _clusters(twin).items():
-        for res in load(NETWORK / name):
-            if res.kind != "StatefulSet":
-                continue
-            live = cluster.kube.get("statefulset", res.name, "-n", res.namespace or "")
-            assert live["status"].get("readyReplicas") == res.obj["spec"]["replicas"], res.ref
+CLUSTERS = ["eu-west-1", "us-east-1", "us-west-2"]
+
+
+@pytest.mark.parametrize("name", CLUSTERS)
+def test_every_pod_is_admitted_under_restricted_and_ready(twin: Twin, name: str) -> None:
+    kube = _clusters(twin)[name].kube
+    twin_checks.admitted_under_restricted(kube, NETWORK / name)
+    twin_checks.ready_by_own_probes(kube, NETWORK / name)
+
+
+@pytest.mark.parametrize("name", CLUSTERS)
+def test_every_enrollment_job_completed(twin: Twin, name: str) -> None:
+    twin_checks.enrollment_completed(_clusters(twin)[name].kube, NETWORK / name)
+
+
+@pytest.mark.parametrize(
+    ("name", "namespace", "pod", "port"),
+    [
+        ("us-east-1", "org1", "org1-peer1-0", 7051),  # with its CouchDB, on a two-node cluster
+        ("us-west-2", "orderer-org", "orderer-org-orderer3-0", 7050),
+    ],
+)
+def test_a_deleted_node_pod_comes_back_with_its_identity_and_data(
+    twin: Twin, name: str, namespace: str, pod: str, port: int
+) -> None:
+    twin_checks.comes_back_with_identity_and_data(_clusters(twin)[name], namespace, pod, port)
 
 
 def _enroll_config(cluster: str, job: str) -> dict[str, Any]:

@@ -13,17 +13,14 @@ import hashlib
 import json
 import os
 import subprocess
-import time
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 
 from compiler.twin.kube import Kube
 from compiler.twin.paths import binary
-from compiler.twin.sync import load
 from compiler.twin.twin import Twin
+from tests import twin_checks
 from tests.conftest import ROOT
 
 NETWORK = ROOT / "output" / "minimal"
@@ -59,10 +56,6 @@ def kube(twin: tuple[Twin, dict[str, float], str]) -> Kube:
     return twin[0].clusters()[0].kube
 
 
-def _rendered(kind: str) -> list[dict[str, Any]]:
-    return [r.obj for r in load(CLUSTER) if r.kind == kind]
-
-
 def test_the_twin_applies_output_unchanged(twin: tuple[Twin, dict[str, float], str]) -> None:
     _, timings, before = twin
     print("twin timings (s):", json.dumps({k: round(v, 1) for k, v in timings.items()}))
@@ -70,45 +63,15 @@ def test_the_twin_applies_output_unchanged(twin: tuple[Twin, dict[str, float], s
 
 
 def test_namespaces_enforce_restricted_and_every_pod_is_admitted(kube: Kube) -> None:
-    for ns in _rendered("Namespace"):
-        live = kube.get("namespace", ns["metadata"]["name"])
-        assert live["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
-    refused = [
-        e
-        for e in kube.items("events", "-A")
-        if e["reason"] == "FailedCreate" and "PodSecurity" in e.get("message", "")
-    ]
-    assert refused == []
-    for sts in _rendered("StatefulSet"):
-        meta = sts["metadata"]
-        pod = kube.get("pod", f"{meta['name']}-0", "-n", meta["namespace"])
-        assert pod["status"]["phase"] == "Running"
+    twin_checks.admitted_under_restricted(kube, CLUSTER)
 
 
 def test_every_workload_is_ready_by_its_own_probes(kube: Kube) -> None:
-    for sts in _rendered("StatefulSet"):
-        meta = sts["metadata"]
-        live = kube.get("statefulset", meta["name"], "-n", meta["namespace"])
-        assert live["status"].get("readyReplicas") == sts["spec"]["replicas"], meta["name"]
-        pod = kube.get("pod", f"{meta['name']}-0", "-n", meta["namespace"])
-        probes = {k for k in ("startupProbe", "readinessProbe", "livenessProbe")
-                  if k in pod["spec"]["containers"][0]}  # fmt: skip
-        assert {"readinessProbe", "livenessProbe"} <= probes
+    twin_checks.ready_by_own_probes(kube, CLUSTER)
 
 
 def test_every_enrollment_job_completed_and_wrote_its_secrets(kube: Kube) -> None:
-    jobs = [j for j in _rendered("Job") if j["metadata"]["annotations"].get(
-        "argocd.argoproj.io/hook") == "Sync"]  # fmt: skip
-    assert jobs
-    for job in jobs:
-        meta = job["metadata"]
-        live = kube.get("job", meta["name"], "-n", meta["namespace"])
-        assert live["status"].get("succeeded") == 1, meta["name"]
-        identity = meta["labels"]["hlfc.dev/identity"]
-        msp = kube.get("secret", f"{identity}-msp", "-n", meta["namespace"])
-        tls = kube.get("secret", f"{identity}-tls", "-n", meta["namespace"])
-        assert {"signcert.pem", "key.pem", "cacert.pem", "config.yaml"} <= set(msp["data"])
-        assert {"tls.crt", "tls.key", "ca.crt"} <= set(tls["data"])
+    twin_checks.enrollment_completed(kube, CLUSTER)
 
 
 def _as_service_account(kube: Kube, namespace: str, account: str, *args: str) -> str:
@@ -161,62 +124,18 @@ def test_an_enrollment_identity_reaches_only_its_own_secrets(kube: Kube) -> None
     assert "Forbidden" in listing
 
 
-def _served_certificate(twin: Twin, pod: dict[str, Any], port: int) -> bytes:
-    """The certificate the pod presents in a TLS handshake, read inside the cluster's netns."""
-    netns = twin.clusters()[0].net.netns
-    script = (
-        "import ssl,socket,sys\n"
-        "ctx=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT);ctx.check_hostname=False;ctx.verify_mode=ssl.CERT_NONE\n"
-        f"s=ctx.wrap_socket(socket.create_connection(('{pod['status']['podIP']}',{port}),timeout=5))\n"
-        "sys.stdout.buffer.write(s.getpeercert(binary_form=True))\n"
-    )
-    done = subprocess.run(
-        ["ip", "netns", "exec", netns, "python3", "-c", script], capture_output=True, check=True
-    )
-    return done.stdout
-
-
-def _wait_ready(kube: Kube, namespace: str, name: str, timeout: float = 240) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        done = kube.run(["get", "pod", name, "-n", namespace, "-o", "json"], check=False)
-        if done.returncode == 0:
-            pod = json.loads(done.stdout)
-            statuses = pod.get("status", {}).get("containerStatuses") or []
-            if (
-                statuses
-                and all(s.get("ready") for s in statuses)
-                and pod["metadata"].get("deletionTimestamp") is None
-            ):
-                return pod  # type: ignore[no-any-return]
-        time.sleep(1)
-    raise AssertionError(f"{namespace}/{name} not Ready after {timeout}s")
-
-
 @pytest.mark.parametrize(
     ("namespace", "name", "port"),
     [("org1", "org1-peer0-0", 7051), ("orderer-org", "orderer-org-orderer1-0", 7050)],
 )
 def test_a_deleted_node_pod_comes_back_with_its_identity_and_data(
-    twin: tuple[Twin, dict[str, float], str], kube: Kube, namespace: str, name: str, port: int
+    twin: tuple[Twin, dict[str, float], str], namespace: str, name: str, port: int
 ) -> None:
-    pod = _wait_ready(kube, namespace, name)
-    cert = _served_certificate(twin[0], pod, port)
-    claims = {v["name"]: v["persistentVolumeClaim"]["claimName"]
-              for v in pod["spec"]["volumes"] if "persistentVolumeClaim" in v}  # fmt: skip
-    volumes = {
-        c: kube.get("pvc", c, "-n", namespace)["spec"]["volumeName"] for c in claims.values()
-    }
-    # the claim holding the ledger: "ledger" for a peer, "data" for an orderer
-    ledger_claim = claims["ledger"] if "ledger" in claims else claims["data"]
-    ledger = kube.get("pv", volumes[ledger_claim])["spec"]["local"]["path"]
-    before = sorted(p.name for p in Path(ledger).iterdir())
-    assert before, "the node wrote nothing to its ledger volume"
-    kube.run(["delete", "pod", name, "-n", namespace, "--wait=true"])
-    back = _wait_ready(kube, namespace, name)
-    assert back["metadata"]["uid"] != pod["metadata"]["uid"]
-    assert _served_certificate(twin[0], back, port) == cert
-    assert {
-        c: kube.get("pvc", c, "-n", namespace)["spec"]["volumeName"] for c in claims.values()
-    } == volumes
-    assert set(before) <= {p.name for p in Path(ledger).iterdir()}
+    twin_checks.comes_back_with_identity_and_data(twin[0].clusters()[0], namespace, name, port)
+
+
+def test_down_leaves_nothing_behind(twin: tuple[Twin, dict[str, float], str]) -> None:
+    """Last in this module: tears the twin down itself (the fixture's down is then a no-op)."""
+    cluster = twin[0].clusters()[0]
+    twin[0].down()
+    assert twin_checks.nothing_left(cluster) == []
