@@ -8,7 +8,6 @@ their enrollment Jobs can only have reached it through us-east-1's ingress gatew
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -103,8 +102,7 @@ def _connects(netns: str, address: str, port: int) -> bool:
         f"s=socket.socket();s.settimeout(3)\n"
         f"sys.exit(0 if s.connect_ex(('{address}',{port}))==0 else 1)\n"
     )
-    done = subprocess.run(["ip", "netns", "exec", netns, "python3", "-c", script], check=False)
-    return done.returncode == 0
+    return twin_checks.in_netns(netns, script, check=False).returncode == 0
 
 
 def test_a_cluster_reaches_another_only_through_its_published_addresses(twin: Twin) -> None:
@@ -127,8 +125,4 @@ def test_a_cluster_reaches_another_only_through_its_published_addresses(twin: Tw
         f"s.sendto(q, ('{west.net.node_ip}', 53))\n"
         "print(socket.inet_ntoa(s.recv(512)[-4:]))\n"
     )
-    resolved = subprocess.run(
-        ["ip", "netns", "exec", west.net.netns, "python3", "-c", query],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    assert resolved.stdout.strip() == router_ip
+    assert twin_checks.in_netns(west.net.netns, query).stdout.decode().strip() == router_ip

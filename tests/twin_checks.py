@@ -61,6 +61,13 @@ def enrollment_completed(kube: Kube, directory: Path) -> None:
         assert {"tls.crt", "tls.key", "ca.crt"} <= set(tls["data"])
 
 
+def in_netns(netns: str, script: str, *, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+    """Run a Python script inside a node's network namespace: what a process there sees."""
+    return subprocess.run(
+        ["ip", "netns", "exec", netns, "python3", "-c", script], capture_output=True, check=check
+    )
+
+
 def served_certificate(cluster: TwinCluster, pod: dict[str, Any], port: int) -> bytes:
     """The certificate the pod presents in a TLS handshake, read in its node's namespace."""
     node = next(n for n in cluster.nodes if n.net.node_ip == pod["status"]["hostIP"])
@@ -71,12 +78,7 @@ def served_certificate(cluster: TwinCluster, pod: dict[str, Any], port: int) -> 
         f"s=ctx.wrap_socket(socket.create_connection(('{pod['status']['podIP']}',{port}),timeout=5))\n"
         "sys.stdout.buffer.write(s.getpeercert(binary_form=True))\n"
     )
-    done = subprocess.run(
-        ["ip", "netns", "exec", node.net.netns, "python3", "-c", script],
-        capture_output=True,
-        check=True,
-    )
-    return done.stdout
+    return in_netns(node.net.netns, script).stdout
 
 
 def wait_ready(kube: Kube, namespace: str, name: str, timeout: float = 300) -> dict[str, Any]:
