@@ -147,28 +147,26 @@ class TwinCluster:
             self._make_cgroup_root(node)
             node.start_kubelet()
             node.start_proxy()
-        if process.running(self.state, "controllers") is None:
-            process.start(
-                "controllers",
-                [
-                    sys.executable, "-m", "compiler.twin.controllers",
-                    self.name, str(self.index), str(self.state), str(self.hosts_file.parent),
-                ],
-                self.state,
-                env=self._daemon_env(),
-            )  # fmt: skip
-        if process.running(self.state, "ingress-gateway") is None:
-            # Istio's ingress gateway, played by router.py, inside the cluster's namespaces
-            process.start(
-                "ingress-gateway",
-                [
-                    *self.net.wrap(), sys.executable, "-m", "compiler.twin.router",
-                    str(self.plane.admin_kubeconfig),
-                    self.net.ingress_ip(ROUTER_SLOT), "istio=ingressgateway",
-                ],
-                self.state,
-                env=self._daemon_env(),
-            )  # fmt: skip
+        process.ensure(
+            "controllers",
+            [
+                sys.executable, "-m", "compiler.twin.controllers",
+                self.name, str(self.index), str(self.state), str(self.hosts_file.parent),
+            ],
+            self.state,
+            env=self._daemon_env(),
+        )  # fmt: skip
+        # Istio's ingress gateway, played by router.py, inside the cluster's namespaces
+        process.ensure(
+            "ingress-gateway",
+            [
+                *self.net.wrap(), sys.executable, "-m", "compiler.twin.router",
+                str(self.plane.admin_kubeconfig),
+                self.net.ingress_ip(ROUTER_SLOT), "istio=ingressgateway",
+            ],
+            self.state,
+            env=self._daemon_env(),
+        )  # fmt: skip
         for node in self.nodes:
             process.wait_for(
                 f"node {node.hostname} Ready",

@@ -67,8 +67,7 @@ class ControlPlane:
         return path
 
     def _run(self, name: str, argv: list[str]) -> None:
-        if process.running(self.state, name) is None:
-            process.start(name, [*self.wrap, *argv], self.state)
+        process.ensure(name, [*self.wrap, *argv], self.state)
 
     def start(self, timeout: float = 60.0) -> None:
         pki = self.pki

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from compiler.twin.paths import binary, tools_dir
-from compiler.twin.process import TwinError
+from compiler.twin.process import TwinError, run
 
 DEBIAN_SUITE = "bookworm"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
@@ -204,19 +204,13 @@ def recipe_for(ref: str) -> tuple[Recipe, str]:
     raise TwinError(f"no recipe to build image {ref!r}: the twin builds {sorted(RECIPES)}")
 
 
-def _run(*argv: str) -> None:
-    done = subprocess.run(argv, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise TwinError(f"{' '.join(argv)}: {done.stderr.strip()}")
-
-
 def base_root() -> Path:
     """The Debian root every image but pause starts from, made once per machine."""
     path = tools_dir() / "images" / f"debian-{DEBIAN_SUITE}.tar"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f"{path.stem}.partial.tar")  # mmdebstrap: format by suffix
-        _run(
+        run(
             "mmdebstrap",
             "--quiet",
             "--variant=minbase",
@@ -284,12 +278,12 @@ def build(ref: str) -> Path:
     work.mkdir(parents=True)
     layout = work / "oci"
     image = f"{layout}:img"
-    _run("umoci", "init", "--layout", str(layout))
-    _run("umoci", "new", "--image", image)
+    run("umoci", "init", "--layout", str(layout))
+    run("umoci", "new", "--image", image)
     if recipe.base:
-        _run("umoci", "raw", "add-layer", "--image", image, str(base_root()))
+        run("umoci", "raw", "add-layer", "--image", image, str(base_root()))
     _layer(files, work / "layer.tar")
-    _run("umoci", "raw", "add-layer", "--image", image, str(work / "layer.tar"))
+    run("umoci", "raw", "add-layer", "--image", image, str(work / "layer.tar"))
     config = ["umoci", "config", "--image", image]
     for key, value in sorted(recipe.env(version).items()):
         config.append(f"--config.env={key}={value}")
@@ -304,7 +298,7 @@ def build(ref: str) -> Path:
         config.append(f"--config.user={recipe.user}")
     if recipe.workdir:
         config.append(f"--config.workingdir={recipe.workdir}")
-    _run(*config)
+    run(*config)
     _name_for_containerd(layout, normalize(ref))
     with tarfile.open(archive.with_suffix(".partial"), "w") as tar:
         for path in sorted(layout.rglob("*")):

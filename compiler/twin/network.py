@@ -10,23 +10,16 @@ namespaces the twin made.
 from __future__ import annotations
 
 import contextlib
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from compiler.twin.process import TwinError
+from compiler.twin.process import run as sh
 
 BRIDGE = "hlfc0"
 BRIDGE_ADDRESS = "10.250.0.1"
 NODE_NET = "10.250.0.0/24"  # node addresses; published ones are in 10.250.1-255.x
 RUN = Path("/run/hlfc-twin")
-
-
-def sh(*argv: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(argv, capture_output=True, text=True, check=False)
-    if check and done.returncode != 0:
-        raise TwinError(f"{' '.join(argv)}: {done.stderr.strip()}")
-    return done
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ from compiler.twin.controlplane import ControlPlane
 from compiler.twin.images import PAUSE_IMAGE
 from compiler.twin.network import ClusterNet
 from compiler.twin.paths import binary
-from compiler.twin.process import TwinError
 
 CNI_BIN = "/usr/lib/cni"
 CLUSTER_DOMAIN = "cluster.local"
@@ -48,8 +47,7 @@ class Node:
         return Path("/run/hlfc-twin") / self.net.name / f"node{self.net.node}" / "containerd.sock"
 
     def _run(self, name: str, argv: list[str]) -> None:
-        if process.running(self.state, name) is None:
-            process.start(name, [*self.net.wrap(), *argv], self.state)
+        process.ensure(name, [*self.net.wrap(), *argv], self.state)
 
     def _write(self, name: str, text: str) -> Path:
         # rewritten only on change: kube-proxy exits when its config file changes
@@ -127,11 +125,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
         )
 
     def ctr(self, *args: str) -> subprocess.CompletedProcess[str]:
-        argv = ["ctr", f"--address={self.containerd_socket}", "-n", "k8s.io", *args]
-        done = subprocess.run(argv, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise TwinError(f"{' '.join(argv)}: {done.stderr.strip()}")
-        return done
+        return process.run("ctr", f"--address={self.containerd_socket}", "-n", "k8s.io", *args)
 
     def load_images(self, archives: dict[str, Path]) -> None:
         # an import under an existing name replaces it: a rebuilt image takes effect

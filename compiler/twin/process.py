@@ -20,6 +20,20 @@ class TwinError(RuntimeError):
     """A twin step failed; the message says which and where its log is."""
 
 
+def run(*argv: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """A short command; a failure, when checked, is a TwinError naming it and its stderr."""
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    if check and done.returncode != 0:
+        raise TwinError(f"{' '.join(argv)}: {done.stderr.strip()}")
+    return done
+
+
+def ensure(name: str, argv: Sequence[str], state: Path, env: dict[str, str] | None = None) -> None:
+    """Start the daemon unless it is running: `twin up` again restarts only what died."""
+    if running(state, name) is None:
+        start(name, argv, state, env)
+
+
 def start(name: str, argv: Sequence[str], state: Path, env: dict[str, str] | None = None) -> int:
     """Start `argv` detached; stdout and stderr to state/logs/NAME.log; pid to state/pids/."""
     logs, pids = state / "logs", state / "pids"

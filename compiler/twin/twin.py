@@ -9,7 +9,6 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import functools
-import json
 import math
 import os
 import shutil
@@ -134,7 +133,3 @@ class Twin:
             network.remove_bridge()
             with contextlib.suppress(OSError):
                 self.root.rmdir()
-
-
-def dump(rows: list[dict[str, object]]) -> str:
-    return json.dumps(rows, indent=2)
