@@ -201,7 +201,29 @@ CASES = [
         "5m",
         {leader_of(i): "0x10" for i in range(3)},
         {leader_of(i): ("1x10" if i == 1 else "0x10") for i in range(3)},
-        {"channel": "mychannel", "severity": "critical"},
+        {"channel": "mychannel", "reason": "no consenter is leader", "severity": "critical"},
+    ),
+    # a consenter without the channel has no series for it: absence must alert too
+    Case(
+        "FabricRaftNoLeader",
+        MINIMAL_ORDERERS,
+        "5m",
+        {leader_of(i): ("1x10" if i == 1 else "0x10") for i in range(2)},
+        {leader_of(i): ("1x10" if i == 1 else "0x10") for i in range(3)},
+        {
+            "channel": "mychannel",
+            "reason": "a consenter does not have the channel",
+            "severity": "critical",
+        },
+    ),
+    Case(
+        "FabricRaftNoLeader",
+        MINIMAL_ORDERERS,
+        "5m",
+        {},
+        {leader_of(i): ("1x10" if i == 1 else "0x10") for i in range(3)},
+        {"channel": "mychannel", "reason": "no consenter has the channel", "severity": "critical"},
+        {f"up{{{ORD}}}": "1x10"},
     ),
     Case(
         "FabricPeerHeightLagging",

@@ -127,16 +127,26 @@ def test_sync_waves_order_every_kind() -> None:
         assert latest < earliest, (earlier, later)
     # every Job that runs during a sync sits above what it needs (the CA) and below what
     # needs it (the nodes whose identities it writes); PostDelete hooks run after deletion
-    hooks = [
-        (_wave(j), j["metadata"]["annotations"].get("argocd.argoproj.io/hook"))
+    jobs = [
+        (
+            _wave(j),
+            j["metadata"]["annotations"].get("argocd.argoproj.io/hook"),
+            j["metadata"]["labels"]["app.kubernetes.io/component"],
+        )
         for _, j in all_rendered("Job")
     ]
-    sync_jobs = [w for w, hook in hooks if hook == "Sync"]
+    hooks = [(w, hook) for w, hook, _ in jobs]
+    enroll = [w for w, hook, part in jobs if hook == "Sync" and part == "enroll"]
     # global: 11 nodes + 6 (org, cluster) admins; minimal: 4 nodes + 2 admins
-    assert len(sync_jobs) == 17 + 6
-    assert all(
-        max(waves["StatefulSet/ca"]) < w < min(waves["StatefulSet/orderer"]) for w in sync_jobs
-    )
+    assert len(enroll) == 17 + 6
+    assert all(max(waves["StatefulSet/ca"]) < w < min(waves["StatefulSet/orderer"]) for w in enroll)
+    # channel Jobs: per channel, organisation and cluster; after every node is up.
+    # global: orderer-org in 3 clusters + 3 peer orgs; minimal: orderer-org + org1
+    channel = [w for w, hook, part in jobs if hook == "Sync" and part == "channel"]
+    assert len(channel) == 6 + 2
+    nodes = max(w for k in ("StatefulSet/orderer", "StatefulSet/peer") for w in waves[k])
+    assert all(nodes < w for w in channel)
+    assert len(enroll) + len(channel) == len([h for h in hooks if h[1] == "Sync"])
     assert {hook for _, hook in hooks} == {"Sync", "PostDelete"}
 
 

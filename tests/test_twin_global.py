@@ -7,7 +7,11 @@ their enrollment Jobs can only have reached it through us-east-1's ingress gatew
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,9 +20,10 @@ import yaml
 
 from compiler.twin.cluster import TwinCluster
 from compiler.twin.controllers import ROUTER_SLOT
+from compiler.twin.kube import Kube
 from compiler.twin.sync import load
 from compiler.twin.twin import Twin
-from tests import twin_checks
+from tests import channel_checks, drill, twin_checks
 from tests.conftest import ROOT
 
 NETWORK = ROOT / "output" / "global-fabric-network"
@@ -126,3 +131,154 @@ def test_a_cluster_reaches_another_only_through_its_published_addresses(twin: Tw
         "print(socket.inet_ntoa(s.recv(512)[-4:]))\n"
     )
     assert twin_checks.in_netns(west.net.netns, query).stdout.decode().strip() == router_ip
+
+
+# --- channels: created once, joined in every cluster, through the gateways only ----------
+
+CHANNEL = "supply-chain"
+
+
+def _kubes(twin: Twin) -> dict[str, Kube]:
+    return {name: c.kube for name, c in _clusters(twin).items()}
+
+
+def _parties() -> list[channel_checks.Party]:
+    return channel_checks.parties({name: NETWORK / name for name in CLUSTERS})
+
+
+def _peers_known(kubes: dict[str, Kube], timeout: float = 180) -> dict[str, float | None]:
+    """Every peer of the channel sees every other one in gossip (anchor peers at work)."""
+    everyone = _parties()
+    peers = sum(len(p.pods()) for p in everyone if p.role == "peer")
+    deadline = time.monotonic() + timeout
+    while True:
+        states = channel_checks.observe(kubes, everyone, CHANNEL)
+        known = {s.pod: s.peers_known for s in states if s.role == "peer"}
+        if all(k == peers - 1 for k in known.values()) or time.monotonic() > deadline:
+            return known
+        time.sleep(5)
+
+
+def test_the_channel_is_created_once_and_joined_in_every_cluster(twin: Twin) -> None:
+    kubes = _kubes(twin)
+    everyone = _parties()
+    assert {p.cluster for p in everyone} == set(CLUSTERS)
+    made = [
+        p.job
+        for p in everyone
+        if "genesis block made"
+        in kubes[p.cluster].run(["logs", f"job/{p.job}", "-n", p.namespace, "-c", "channel"]).stdout
+    ]
+    assert len(made) == 1, made
+    states = channel_checks.converged(kubes, everyone, CHANNEL)
+    print({s.pod: s.height for s in states})
+    peers = sum(len(p.pods()) for p in everyone if p.role == "peer")
+    known = _peers_known(kubes)
+    assert set(known.values()) == {peers - 1}, known
+
+
+def test_each_organisation_set_its_anchor_peers(twin: Twin) -> None:
+    kubes = _kubes(twin)
+    for party in (p for p in _parties() if p.role == "peer"):
+        root = channel_checks.consenter_tls_root(kubes, party)
+        config = channel_checks.live_config(kubes[party.cluster], party, root)
+        want = party.config["anchorPeers"]
+        assert want and all(a["host"].endswith(".fabric.global") for a in want)
+        assert channel_checks.anchor_peers(config, party.config["mspID"]) == want
+
+
+def test_rerunning_every_channel_job_changes_nothing(twin: Twin) -> None:
+    kubes = _kubes(twin)
+    everyone = _parties()
+    before = {s.pod: s.height for s in channel_checks.converged(kubes, everyone, CHANNEL)}
+    for party in sorted(everyone, key=lambda p: p.role != "orderer"):
+        logs = channel_checks.rerun(kubes[party.cluster], NETWORK / party.cluster, party)
+        changed = [
+            line
+            for line in logs.splitlines()
+            if line.endswith(" joined") or "updating" in line or "genesis" in line
+        ]
+        assert changed == [], changed
+    after = {s.pod: s.height for s in channel_checks.converged(kubes, everyone, CHANNEL)}
+    assert after == before
+
+
+def test_a_killed_orderer_rejoins_and_catches_up(twin: Twin) -> None:
+    kubes = _kubes(twin)
+    everyone = _parties()
+    channel_checks.converged(kubes, everyone, CHANNEL)
+    start = time.monotonic()
+    kubes["eu-west-1"].run(
+        ["delete", "pod", "orderer-org-orderer4-0", "-n", "orderer-org", "--wait=false"]
+    )
+    time.sleep(2)
+    channel_checks.converged(kubes, everyone, CHANNEL, timeout=300)
+    print(f"killed orderer back in the channel, caught up: {time.monotonic() - start:.1f}s")
+
+
+def _analysis() -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", "compiler", "analyze", str(ROOT / "blueprints" / "global.yaml"),
+         "--format", "json"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    analysis: dict[str, Any] = json.loads(done.stdout)
+    return analysis
+
+
+def test_failure_drill_follows_hlfc_analyze(twin: Twin) -> None:
+    """Cut off a cluster that `hlfc analyze` says the channel survives: a block is still
+    ordered. Cut the next one of the smallest set whose loss breaks quorum: nothing is.
+    Restore both: every node catches up to one height."""
+    kubes, clusters = _kubes(twin), _clusters(twin)
+    everyone = _parties()
+    row = next(c for c in _analysis()["channels"] if c["channel"] == CHANNEL)
+    breaking = row["breakingLoss"]
+    first = breaking[0]
+    assert next(x for x in row["singleClusterLosses"] if x["cluster"] == first)["quorumKept"]
+    survivors = [c for c in CLUSTERS if c not in breaking]
+    assert survivors, "analyze says every cluster is needed: nothing to drill"
+    # the block is ordered by a peer organisation of a surviving cluster: an anchor change
+    orderer = next(p for p in everyone if p.role == "peer" and p.cluster == survivors[0])
+    kube, directory = kubes[orderer.cluster], NETWORK / orderer.cluster
+
+    def heights() -> dict[str, float | None]:
+        live = [p for p in everyone if p.cluster in survivors]
+        return {s.pod: s.height for s in channel_checks.observe(kubes, live, CHANNEL)}
+
+    cuts = drill.Cuts(clusters.values())
+    try:
+        channel_checks.converged(kubes, everyone, CHANNEL)
+        cuts.cut(first)
+        assert not _connects(
+            clusters[survivors[0]].net.netns, clusters[first].net.ingress_ip(ROUTER_SLOT), 443
+        )
+        before = heights()
+        ok, logs = drill.variant_job(
+            kube,
+            directory,
+            orderer.namespace,
+            orderer.job,
+            {"anchorPeers": [], "deadlineSeconds": 240},
+        )
+        assert ok, logs
+        time.sleep(5)
+        after = heights()
+        assert all((after[p] or 0) > (before[p] or 0) for p in before), (before, after)
+        for name in breaking[1:]:
+            cuts.cut(name)
+        before = heights()
+        ok, logs = drill.variant_job(
+            kube, directory, orderer.namespace, orderer.job,
+            {"anchorPeers": orderer.config["anchorPeers"], "deadlineSeconds": 90},
+        )  # fmt: skip
+        assert not ok, logs
+        assert heights() == before
+    finally:
+        cuts.restore()
+    start = time.monotonic()
+    logs = channel_checks.rerun(kube, directory, orderer)  # puts the rendered anchors back
+    assert "updating" in logs, logs
+    states = channel_checks.converged(kubes, everyone, CHANNEL, timeout=300)
+    took = time.monotonic() - start
+    print(f"after the drill, every node at height {states[0].height} in {took:.1f}s")

@@ -20,7 +20,7 @@ import pytest
 from compiler.twin.kube import Kube
 from compiler.twin.paths import binary
 from compiler.twin.twin import Twin
-from tests import twin_checks
+from tests import channel_checks, twin_checks
 from tests.conftest import ROOT
 
 NETWORK = ROOT / "output" / "minimal"
@@ -116,9 +116,18 @@ def test_an_enrollment_identity_reaches_only_its_own_secrets(kube: Kube) -> None
     assert "Forbidden" in other and "org1-admin-msp" in other
     label = '{"metadata":{"labels":{"x":"y"}}}'
     patch = _as_service_account(
-        kube, "org1", "org1-peer0-enroll",
-        "patch", "secret", "org1-admin-tls", "-n", "org1", "--type=merge", "-p", label,
-    )  # fmt: skip
+        kube,
+        "org1",
+        "org1-peer0-enroll",
+        "patch",
+        "secret",
+        "org1-admin-tls",
+        "-n",
+        "org1",
+        "--type=merge",
+        "-p",
+        label,
+    )
     assert "Forbidden" in patch
     listing = _as_service_account(kube, "org1", "org1-peer0-enroll", "get", "secrets", "-n", "org1")
     assert "Forbidden" in listing
@@ -132,6 +141,58 @@ def test_a_deleted_node_pod_comes_back_with_its_identity_and_data(
     twin: tuple[Twin, dict[str, float], str], namespace: str, name: str, port: int
 ) -> None:
     twin_checks.comes_back_with_identity_and_data(twin[0].clusters()[0], namespace, name, port)
+
+
+def _channel_parties() -> list[channel_checks.Party]:
+    return channel_checks.parties({"local": CLUSTER})
+
+
+def test_every_channel_is_created_once_and_joined_everywhere(kube: Kube) -> None:
+    everyone = _channel_parties()
+    channels = {p.channel for p in everyone}
+    assert channels == {"mychannel"}
+    made = [
+        p.job
+        for p in everyone
+        if "genesis block made"
+        in kube.run(["logs", f"job/{p.job}", "-n", p.namespace, "-c", "channel"]).stdout
+    ]
+    assert len(made) == len(channels), made
+    for channel in channels:
+        # height 2: the genesis block and the anchor peer update, ordered by Raft
+        states = channel_checks.converged({"local": kube}, everyone, channel)
+        print(channel, [(s.pod, s.height) for s in states])
+
+
+def test_each_organisation_set_its_anchor_peers(kube: Kube) -> None:
+    for party in (p for p in _channel_parties() if p.role == "peer"):
+        root = channel_checks.consenter_tls_root({"local": kube}, party)
+        config = channel_checks.live_config(kube, party, root)
+        assert (
+            channel_checks.anchor_peers(config, party.config["mspID"])
+            == party.config["anchorPeers"]
+        )
+        assert party.config["anchorPeers"]
+
+
+def test_rerunning_every_channel_job_changes_nothing(kube: Kube) -> None:
+    everyone = _channel_parties()
+    before = {
+        s.pod: s.height for s in channel_checks.converged({"local": kube}, everyone, "mychannel")
+    }
+    for party in sorted(everyone, key=lambda p: p.role != "orderer"):
+        logs = channel_checks.rerun(kube, CLUSTER, party)
+        print(logs)
+        changed = [
+            line
+            for line in logs.splitlines()
+            if line.endswith(" joined") or "updating" in line or "genesis" in line
+        ]
+        assert changed == [], changed
+    after = {
+        s.pod: s.height for s in channel_checks.converged({"local": kube}, everyone, "mychannel")
+    }
+    assert after == before
 
 
 def test_down_leaves_nothing_behind(twin: tuple[Twin, dict[str, float], str]) -> None:

@@ -48,7 +48,8 @@ def ready_by_own_probes(kube: Kube, directory: Path) -> None:
 
 def enrollment_completed(kube: Kube, directory: Path) -> None:
     jobs = [j for j in rendered(directory, "Job") if j["metadata"]["annotations"].get(
-        "argocd.argoproj.io/hook") == "Sync"]  # fmt: skip
+        "argocd.argoproj.io/hook") == "Sync" and j["metadata"]["labels"][
+        "app.kubernetes.io/component"] == "enroll"]  # fmt: skip
     assert jobs
     for job in jobs:
         meta = job["metadata"]

@@ -128,10 +128,18 @@ def dial_table(network: Network) -> tuple[Dial, ...]:
     dials: set[tuple[str, str, str, str, int]] = set()
     found: list[Dial] = []
 
-    def add(source: Node, target: Node, purpose: str, admin: bool = False) -> None:
+    def add(
+        source: Node, target: Node, purpose: str, admin: bool = False, advertised: bool = False
+    ) -> None:
+        """`advertised`: the address comes from the channel configuration, one for every
+        dialler (consenters, orderer endpoints, anchor peers), so even a node of the same
+        cluster dials the external name when there is one."""
         if source is target:
             return
         host, port = address(network, source, target, admin)
+        ep = endpoint(network, target)
+        if advertised and ep.external_host and ep.external_port:
+            host, port = ep.external_host, ep.external_port
         key = (source.workload, target.workload, purpose, host, port)
         if key not in dials:
             dials.add(key)
@@ -146,18 +154,22 @@ def dial_table(network: Network) -> tuple[Dial, ...]:
         peers = [p for org in members for p in org.peers]
         for a in channel.consenters:
             for b in channel.consenters:
-                add(a, b, f"raft {channel.name}")
+                add(a, b, f"raft {channel.name}", advertised=True)
         for peer in peers:
             for orderer in channel.consenters:
-                add(peer, orderer, f"deliver {channel.name}")
+                add(peer, orderer, f"deliver {channel.name}", advertised=True)
             for other in peers:
                 if other.org == peer.org and other.cluster == peer.cluster:
                     add(peer, other, "gossip bootstrap")
                 elif other.org != peer.org and other.anchor:
-                    add(peer, other, f"gossip anchor {channel.name}")
-        first_orderer_org = orgs.get(channel.spec.orderer_organizations[0])
-        if first_orderer_org is not None and first_orderer_org.orderers:
-            creator = first_orderer_org.orderers[0]  # the channel-create Job runs beside it
-            for orderer in channel.consenters:
-                add(creator, orderer, f"osnadmin join {channel.name}", admin=True)
+                    add(peer, other, f"gossip anchor {channel.name}", advertised=True)
+        # channel Jobs run beside the first node of their organisation in their cluster;
+        # each joins only its own organisation's nodes there (osnadmin, peer channel join)
+        for consenter in channel.consenters:
+            beside = next(
+                c
+                for c in channel.consenters
+                if c.org == consenter.org and c.cluster == consenter.cluster
+            )
+            add(beside, consenter, f"osnadmin join {channel.name}", admin=True)
     return tuple(sorted(found, key=lambda d: (d.source.workload, d.purpose, d.target.workload)))

@@ -258,9 +258,9 @@ class Batch(Model):
     """Fabric's defaults (configtx.yaml of the 2.5 sample config)."""
 
     timeout: Duration = "2s"
-    max_message_count: int = Field(default=10, ge=1)
-    absolute_max_bytes: ByteSize = "99 MB"
-    preferred_max_bytes: ByteSize = "512 KB"
+    max_message_count: int = Field(default=500, ge=1)
+    absolute_max_bytes: ByteSize = "10 MB"
+    preferred_max_bytes: ByteSize = "2 MB"
 
 
 class Raft(Model):

@@ -166,6 +166,28 @@ def enroll(config_path: Path, revoke_identity: bool) -> None:
     sys.exit(enroll_main(config_path, revoke_identity=revoke_identity))
 
 
+@cli.command()
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="what to fetch (JSON, from the channel Job's ConfigMap)",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="where to write the MSP folders and consenter certificates",
+)
+def trust(config_path: Path, out_dir: Path) -> None:
+    """In-cluster: fetch and verify the public certificates a channel Job needs."""
+    from compiler.enroll.trust import main as trust_main  # noqa: PLC0415
+
+    sys.exit(trust_main(config_path, out_dir))
+
+
 @cli.group()
 def twin() -> None:
     """Run output/ on real Kubernetes and real Fabric built here (root, Linux)."""

@@ -235,19 +235,39 @@ def orderer_alerts(network: Network, cluster: str, namespace: str) -> list[Alert
         ]
         everyone_here = len(hosted) == q.size and q.size > 0
         if hosted and (everyone_here or network.blueprint.spec.monitoring.global_view):
-            alerts.append(
-                Alert(
-                    "FabricRaftNoLeader",
-                    f'max by (channel) (consensus_etcdraft_is_leader{{channel="{channel.name}", '
-                    f'job="{job(network, "orderer")}"}}) == 0',
-                    "2m",
-                    "critical",
-                    f"Channel {channel.name} has no Raft leader",
-                    f"None of the {q.size} consenters of {channel.name} is leader: the "
-                    "channel cannot order transactions.",
-                )
-            )
+            alerts.append(no_leader(network, channel.name, q.size))
     return alerts
+
+
+def no_leader(network: Network, channel: str, consenters: int) -> Alert:
+    """A channel without a Raft leader, including the cases with no data to compare: a
+    consenter that does not have the channel reports no series for it at all (not joined,
+    or its ledger lost), and neither does a channel no consenter has."""
+    series = f'consensus_etcdraft_is_leader{{channel="{channel}", job="{job(network, "orderer")}"}}'
+
+    def branch(expr: str, reason: str) -> str:
+        return f'max by (channel, reason) (label_replace({expr}, "reason", "{reason}", "", ""))'
+
+    expr = " or ".join(
+        (
+            branch(f"max by (channel) ({series}) == 0", "no consenter is leader"),
+            branch(
+                f"count by (channel) ({series}) < {consenters}",
+                "a consenter does not have the channel",
+            ),
+            branch(f"absent({series})", "no consenter has the channel"),
+        )
+    )
+    return Alert(
+        "FabricRaftNoLeader",
+        expr,
+        "2m",
+        "critical",
+        f"Channel {channel} has no Raft leader, or a consenter lacks it: {{{{ $labels.reason }}}}",
+        f"Of the {consenters} consenters of {channel}: {{{{ $labels.reason }}}}. Without a "
+        "leader the channel orders nothing; a consenter without the channel (not joined, or "
+        "its ledger lost) weakens quorum.",
+    )
 
 
 def peer_alerts(network: Network, namespace: str) -> list[Alert]:

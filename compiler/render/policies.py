@@ -162,8 +162,21 @@ def network_policies(network: Network, cluster: str, namespace: str) -> Iterator
             ingress=[
                 # clients, peers and the other consenters (Raft shares port 7050)
                 {"from": peers_of_network + inbound, "ports": _ports(ORDERER_PORT)},
-                # osnadmin: the channel Jobs, and other clusters' channel Jobs via the gateway
-                {"from": peers_of_network + inbound, "ports": _ports(ORDERER_ADMIN_PORT)},
+                # osnadmin: only the organisation's own channel Jobs, in its own namespace
+                # (each organisation joins its own consenters, in their own cluster)
+                {
+                    "from": [
+                        {
+                            "podSelector": {
+                                "matchLabels": {
+                                    "app.kubernetes.io/part-of": network.name,
+                                    "app.kubernetes.io/component": "channel",
+                                }
+                            }
+                        }
+                    ],
+                    "ports": _ports(ORDERER_ADMIN_PORT),
+                },
             ],
             egress_ports=[ORDERER_PORT, CA_PORT],
         )

@@ -25,8 +25,9 @@ from compiler.twin.process import TwinError, run
 DEBIAN_SUITE = "bookworm"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 # what every image's Debian root has: Python is the enroller's runtime; curl, ICU and
-# OpenSSL are CouchDB's (its probes run curl)
-BASE_PACKAGES = ("ca-certificates", "tzdata", "python3", "curl", "libicu72", "libssl3")
+# OpenSSL are CouchDB's (its probes run curl); jq is the channel scripts' (the official
+# fabric-tools image has bash, curl and jq)
+BASE_PACKAGES = ("ca-certificates", "tzdata", "python3", "curl", "jq", "libicu72", "libssl3")
 PAUSE_IMAGE = "registry.k8s.io/pause:3.10"
 
 
@@ -206,7 +207,9 @@ def recipe_for(ref: str) -> tuple[Recipe, str]:
 
 def base_root() -> Path:
     """The Debian root every image but pause starts from, made once per machine."""
-    path = tools_dir() / "images" / f"debian-{DEBIAN_SUITE}.tar"
+    # named by its package list: a changed list makes a new root, never reuses the old one
+    packages = hashlib.sha256(",".join(BASE_PACKAGES).encode()).hexdigest()[:12]
+    path = tools_dir() / "images" / f"debian-{DEBIAN_SUITE}-{packages}.tar"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f"{path.stem}.partial.tar")  # mmdebstrap: format by suffix
@@ -220,6 +223,9 @@ def base_root() -> Path:
             DEBIAN_MIRROR,
         )
         partial.rename(path)
+        for stale in path.parent.glob(f"debian-{DEBIAN_SUITE}*.tar"):
+            if stale != path:
+                stale.unlink()
     return path
 
 

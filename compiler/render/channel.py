@@ -1,0 +1,349 @@
+"""Channel Jobs (ARCHITECTURE.md decision 6): per channel, organisation, role and cluster, an
+Argo CD Sync hook in the channel wave that creates or joins the channel with that
+organisation's own admin, in that organisation's own namespace and cluster.
+
+Each Job pod has two steps:
+- `trust` (the enroller image, `hlfc trust`): fetches every organisation's roots from its
+  CA and every consenter's TLS certificate from a TLS handshake, each verified against its
+  issuer, into an emptyDir. Nothing crosses clusters as a Secret.
+- `channel` (the Fabric tools image): the script in the namespace's scripts ConfigMap, which
+  makes the genesis block (the creator only, once), or fetches block 0 from a joined
+  orderer and checks it against the rendered configtx.yaml, then joins, then (peers) sets
+  the organisation's anchor peers. Idempotent: what is already done is reported and kept.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from importlib import resources
+from typing import Any
+
+from compiler.analysis.channels import Party, all_parties, member_orgs, orderer_orgs
+from compiler.analysis.endpoints import (
+    CA_PORT,
+    ORDERER_ADMIN_PORT,
+    ORDERER_PORT,
+    PEER_PORT,
+    address,
+    endpoint,
+)
+from compiler.analysis.network import Network, Org
+from compiler.render import configtx, identity, pod, waves
+from compiler.render.manifest import Manifest, common_labels
+
+COMPONENT = "channel"
+SERVICE_ACCOUNT = "hlfc-channel"
+SCRIPTS = "hlfc-channel-scripts"
+SCRIPT_FILES = ("lib.sh", "orderer-join.sh", "peer-join.sh")
+CONFIG_DIR = "/etc/hlfc/channel"
+SCRIPTS_DIR = "/etc/hlfc/scripts"
+ADMIN_DIR = "/var/hyperledger/admin"
+# The script gives up before Kubernetes kills the pod, so that its last words are logged.
+ACTIVE_DEADLINE = 900
+SCRIPT_DEADLINE = 780
+# kube-linter's probe checks are for long-running pods; a Job runs to completion.
+NO_PROBES = {
+    f"ignore-check.kube-linter.io/{check}": "run-to-completion Job: bounded by "
+    "activeDeadlineSeconds, nothing to probe"
+    for check in ("no-liveness-probe", "no-readiness-probe")
+}
+
+
+def script(name: str) -> str:
+    return (resources.files("compiler") / "templates" / "channel" / name).read_text("utf-8")
+
+
+def _labels(network: Network, party: Party | None = None) -> dict[str, str]:
+    labels = common_labels(network.name, COMPONENT)
+    if party is not None:
+        labels |= {"hlfc.dev/organization": party.org.name, "hlfc.dev/channel": party.channel.name}
+    return labels
+
+
+def _meta(
+    network: Network, name: str, namespace: str, party: Party | None = None, **extra: str
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "namespace": namespace,
+        "labels": _labels(network, party),
+        "annotations": waves.annotation(waves.CHANNEL_JOBS) | extra,
+    }
+
+
+def _consenters(network: Network, party: Party) -> list[dict[str, Any]]:
+    """Each consenter as this party reaches it (in-cluster name in its own cluster)."""
+    source = party.nodes[0]
+    out = []
+    for c in party.channel.consenters:
+        host, port = address(network, source, c)
+        out.append({"name": c.workload, "org": c.org, "host": host, "port": port})
+    return out
+
+
+def _orgs(network: Network, party: Party) -> list[Org]:
+    seen: dict[str, Org] = {}
+    for org in (*orderer_orgs(network, party.channel), *member_orgs(network, party.channel)):
+        seen.setdefault(org.name, org)
+    return list(seen.values())
+
+
+def trust_config(network: Network, party: Party) -> dict[str, Any]:
+    source = party.nodes[0]
+    orgs = []
+    for org in _orgs(network, party):
+        host, port = address(network, source, org.ca)
+        entry: dict[str, Any] = {
+            "name": org.name,
+            "mspID": org.msp_id,
+            "caURL": f"https://{host}:{port}",
+            "caName": org.ca.spec.name,
+            "tlsCAName": org.ca.spec.tls_name,
+        }
+        if org.ca.spec.import_root is not None:
+            entry["caRootPEM"] = org.ca.spec.import_root.cert
+        orgs.append(entry)
+    return {
+        "organizations": orgs,
+        "consenters": _consenters(network, party),
+        "deadlineSeconds": SCRIPT_DEADLINE,
+    }
+
+
+def _creator(network: Network, party: Party) -> str:
+    first = party.channel.consenters[0]
+    return f"{first.org} in cluster {first.cluster}"
+
+
+def job_config(network: Network, party: Party) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "channel": party.channel.name,
+        "organization": party.org.name,
+        "mspID": party.org.msp_id,
+        "role": party.role,
+        "creator": party.creator,
+        "creatorParty": _creator(network, party),
+        "deadlineSeconds": SCRIPT_DEADLINE,
+        "consenters": _consenters(network, party),
+    }
+    if party.role == "orderer":
+        data["nodes"] = [
+            {"name": n.workload, "admin": f"{n.workload}.{n.namespace}:{ORDERER_ADMIN_PORT}"}
+            for n in party.nodes
+        ]
+    else:
+        data["nodes"] = [
+            {"name": n.workload, "address": f"{n.workload}.{n.namespace}:{PEER_PORT}"}
+            for n in party.nodes
+        ]
+        data["anchorPeers"] = configtx.anchors(network, party.org)
+    return data
+
+
+def _job(network: Network, party: Party) -> dict[str, Any]:
+    fabric = network.blueprint.spec.fabric
+    admin = f"{party.org.name}-admin"
+    work = {"name": "work", "mountPath": configtx.WORK_DIR}
+    tmp = {"name": pod.TMP_VOLUME, "mountPath": "/tmp"}
+    labels = _labels(network, party)
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": _meta(
+            network,
+            party.job,
+            party.org.namespace,
+            party,
+            **{
+                "argocd.argoproj.io/hook": "Sync",
+                "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",
+            },
+            **NO_PROBES,
+        ),
+        "spec": {
+            "backoffLimit": 2,
+            "activeDeadlineSeconds": ACTIVE_DEADLINE,
+            "ttlSecondsAfterFinished": 86400,
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "serviceAccountName": SERVICE_ACCOUNT,
+                    "automountServiceAccountToken": False,  # it never calls the API
+                    "restartPolicy": "Never",
+                    "securityContext": pod.pod_security(network),
+                    "initContainers": [
+                        {
+                            "name": "trust",
+                            "image": fabric.images.enroller,
+                            "imagePullPolicy": "IfNotPresent",
+                            "command": [
+                                "hlfc",
+                                "trust",
+                                "--config",
+                                f"{CONFIG_DIR}/trust.json",
+                                "--out",
+                                configtx.WORK_DIR,
+                            ],
+                            "resources": {
+                                "requests": {"cpu": "50m", "memory": "64Mi"},
+                                "limits": {"cpu": "250m", "memory": "128Mi"},
+                            },
+                            "securityContext": pod.container_security(),
+                            "volumeMounts": [
+                                {"name": "config", "mountPath": CONFIG_DIR, "readOnly": True},
+                                work,
+                                tmp,
+                            ],
+                        }
+                    ],
+                    "containers": [
+                        {
+                            "name": COMPONENT,
+                            "image": pod.image(fabric.images.tools, fabric.version),
+                            "imagePullPolicy": "IfNotPresent",
+                            "command": ["bash", f"{SCRIPTS_DIR}/{party.role}-join.sh"],
+                            "env": [{"name": "HOME", "value": "/tmp"}],
+                            "resources": {
+                                "requests": {"cpu": "100m", "memory": "128Mi"},
+                                "limits": {"cpu": "500m", "memory": "256Mi"},
+                            },
+                            "securityContext": pod.container_security(),
+                            "volumeMounts": [
+                                {"name": "config", "mountPath": CONFIG_DIR, "readOnly": True},
+                                {"name": "scripts", "mountPath": SCRIPTS_DIR, "readOnly": True},
+                                {
+                                    "name": "admin-msp",
+                                    "mountPath": f"{ADMIN_DIR}/msp",
+                                    "readOnly": True,
+                                },
+                                {
+                                    "name": "admin-tls",
+                                    "mountPath": f"{ADMIN_DIR}/tls",
+                                    "readOnly": True,
+                                },
+                                work,
+                                tmp,
+                            ],
+                        }
+                    ],
+                    "volumes": [
+                        {"name": "config", "configMap": {"name": party.job, "defaultMode": 0o444}},
+                        {"name": "scripts", "configMap": {"name": SCRIPTS, "defaultMode": 0o444}},
+                        {
+                            "name": "admin-msp",
+                            "secret": {
+                                "secretName": f"{admin}-msp",
+                                "defaultMode": 0o440,
+                                "items": [{"key": k, "path": p} for k, p in identity.MSP_LAYOUT],
+                            },
+                        },
+                        {
+                            "name": "admin-tls",
+                            "secret": {
+                                "secretName": f"{admin}-tls",
+                                "defaultMode": 0o440,
+                                "items": [
+                                    {"key": k, "path": k} for k in ("tls.crt", "tls.key", "ca.crt")
+                                ],
+                            },
+                        },
+                        {"name": "work", "emptyDir": {"sizeLimit": "64Mi"}},
+                        pod.tmp_volume(),
+                    ],
+                },
+            },
+        },
+    }
+
+
+def party_objects(network: Network, party: Party) -> Iterator[dict[str, Any]]:
+    namespace = party.org.namespace
+    yield {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": _meta(network, party.job, namespace, party),
+        "data": {
+            "configtx.yaml": configtx.configtx_yaml(network, party.channel),
+            "job.json": json.dumps(job_config(network, party), indent=2) + "\n",
+            "trust.json": json.dumps(trust_config(network, party), indent=2) + "\n",
+        },
+    }
+    yield _job(network, party)
+
+
+def namespace_objects(network: Network, namespace: str) -> Iterator[dict[str, Any]]:
+    yield {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": _meta(network, SCRIPTS, namespace),
+        "data": {name: script(name) for name in SCRIPT_FILES},
+    }
+    yield {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": _meta(network, SERVICE_ACCOUNT, namespace),
+        "automountServiceAccountToken": False,  # channel Jobs hold no API rights at all
+    }
+
+
+def network_policy(network: Network, cluster: str, namespace: str) -> dict[str, Any]:
+    """Channel Jobs reach CAs (cainfo), orderers (deliver, osnadmin) and peers of the
+    network in this cluster, and other clusters' CAs and orderers through their gateways;
+    nothing reaches them."""
+    part_of = {"app.kubernetes.io/part-of": network.name}
+    here = [p for p in all_parties(network) if (p.cluster, p.org.namespace) == (cluster, namespace)]
+    remote = {
+        node.workload: node
+        for p in here
+        for node in (*p.channel.consenters, *(o.ca for o in _orgs(network, p)))
+        if node.cluster != cluster
+    }
+    external = sorted(
+        {port for n in remote.values() if (port := endpoint(network, n).external_port) is not None}
+    )
+    network_pods = {
+        "namespaceSelector": {"matchLabels": part_of},
+        "podSelector": {"matchLabels": part_of},
+    }
+    ports = (ORDERER_PORT, PEER_PORT, ORDERER_ADMIN_PORT, CA_PORT)
+    egress: list[dict[str, Any]] = [
+        {"to": [network_pods], "ports": [{"protocol": "TCP", "port": p} for p in ports]}
+    ]
+    if external:
+        egress.append(
+            {
+                "to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}],
+                "ports": [{"protocol": "TCP", "port": p} for p in external],
+            }
+        )
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {
+            "name": "allow-channel",
+            "namespace": namespace,
+            "labels": common_labels(network.name, "policy"),
+            "annotations": waves.annotation(waves.POLICIES),
+        },
+        "spec": {
+            "podSelector": {"matchLabels": part_of | {"app.kubernetes.io/component": COMPONENT}},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [],
+            "egress": egress,
+        },
+    }
+
+
+def render(network: Network) -> Iterator[Manifest]:
+    homes: set[tuple[str, str]] = set()
+    for party in all_parties(network):
+        homes.add((party.cluster, party.org.namespace))
+        for obj in party_objects(network, party):
+            yield Manifest(party.cluster, party.org.namespace, obj)
+    policies = network.blueprint.spec.security.network_policies
+    for cluster, namespace in sorted(homes):
+        for obj in namespace_objects(network, namespace):
+            yield Manifest(cluster, namespace, obj)
+        if policies:
+            yield Manifest(cluster, namespace, network_policy(network, cluster, namespace))

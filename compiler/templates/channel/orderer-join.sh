@@ -1,0 +1,77 @@
+# One orderer organisation, in one cluster: join its consenters of the channel with the
+# organisation's own admin TLS identity (the admin endpoint trusts only its own TLS CA).
+# The creator party makes the genesis block, once, and only when every consenter has
+# answered that it does not have the channel.
+source /etc/hlfc/scripts/lib.sh
+
+ADMIN_ARGS=(--ca-file "$ADMIN_TLS/ca.crt" --client-cert "$ADMIN_TLS/tls.crt" --client-key "$ADMIN_TLS/tls.key")
+CREATOR=$(jq -r .creator "$JOB")
+
+# 0: the consenter has joined the channel; 1: it has not; 2: no answer.
+joined() {
+  local said
+  said=$(timeout 30 osnadmin channel list --channelID "$CHANNEL" -o "$1" "${ADMIN_ARGS[@]}" 2>&1) || return 2
+  case "$said" in
+    *"Status: 200"*) return 0 ;;
+    *"Status: 404"*) return 1 ;;
+    *) return 2 ;;
+  esac
+}
+
+pending=()
+for admin in $(jq -r '.nodes[].admin' "$JOB"); do
+  while true; do
+    state=0
+    joined "$admin" || state=$?
+    [ "$state" -ne 2 ] && break
+    wait_or_fail "the admin endpoint $admin does not answer"
+  done
+  if [ "$state" -eq 0 ]; then
+    log "$admin has joined already"
+  else
+    pending+=("$admin")
+  fi
+done
+if [ "${#pending[@]}" -eq 0 ]; then
+  log "every consenter of this organisation here has joined: nothing to do"
+  exit 0
+fi
+
+block=$WORK/genesis.pb
+while true; do
+  state=0
+  fetch_genesis "$block" || state=$?
+  if [ "$state" -eq 0 ]; then
+    verify_genesis "$block"
+    break
+  fi
+  if [ "$state" -eq 1 ] && [ "$CREATOR" = "true" ]; then
+    expected_genesis "$block"
+    log "no consenter has the channel: genesis block made from the rendered configtx.yaml"
+    break
+  fi
+  if [ "$CREATOR" = "true" ]; then
+    wait_or_fail "not every consenter answered; the channel is only created once all have said they do not have it"
+  else
+    wait_or_fail "no joined consenter served block 0 (created by $(jq -r .creatorParty "$JOB"))"
+  fi
+done
+
+for admin in "${pending[@]}"; do
+  while true; do
+    said=$(timeout 60 osnadmin channel join --channelID "$CHANNEL" --config-block "$block" \
+      -o "$admin" "${ADMIN_ARGS[@]}" 2>&1) && case "$said" in
+      *"Status: 201"*)
+        log "$admin joined"
+        break
+        ;;
+      *"Status: 405"*)
+        log "$admin had joined already"
+        break
+        ;;
+    esac
+    log "join at $admin: $(echo "$said" | head -n 3 | tr '\n' ' ')"
+    wait_or_fail "$admin did not join"
+  done
+done
+log "done"
