@@ -34,7 +34,7 @@ from compiler.blueprint.models import Batch, Capabilities, Raft
 from compiler.enroll.config import EnrollConfig
 from compiler.enroll.flow import run
 from compiler.enroll.secrets import Stored
-from compiler.enroll.trust import ConsenterSource, OrgSource, TrustConfig, fetch
+from compiler.enroll.trust import ConsenterSource, OrgSource, TrustConfig, TrustFailed, fetch
 from compiler.render import configtx
 from tests.ca_harness import LocalCA
 from tests.conftest import ROOT
@@ -179,17 +179,21 @@ def cas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[tuple[str, st
             ca.stop()
 
 
-def _enroll_tls(ca: LocalCA, network: Network, org: Org, workload: str) -> tuple[bytes, bytes]:
+def _enroll_tls(
+    ca: LocalCA, network: Network, org: Org, workload: str, issuer: Org | None = None
+) -> tuple[bytes, bytes]:
+    """The orderer's TLS pair, enrolled at `ca` (its organisation's CA, unless `issuer`)."""
     node = next(o for o in org.orderers if o.workload == workload)
+    issuer = issuer or org
     store = MemorySecrets()
     cfg = EnrollConfig(
         ca_url=ca.url,
-        ca_name=org.ca.spec.name,
-        tlsca_name=org.ca.spec.tls_name,
+        ca_name=issuer.ca.spec.name,
+        tlsca_name=issuer.ca.spec.tls_name,
         enrollment_id=workload,
         identity_type="orderer",
-        msp_id=org.msp_id,
-        namespace=org.namespace,
+        msp_id=issuer.msp_id,
+        namespace=issuer.namespace,
         msp_secret=f"{workload}-msp",
         tls_secret=f"{workload}-tls",
         hosts=endpoint(network, node).tls_hosts(),
@@ -472,3 +476,28 @@ def test_defaults_are_fabric_2_5_16s_own() -> None:
     assert set(sample["Capabilities"]["Channel"]) == {caps.channel}
     assert set(sample["Capabilities"]["Orderer"]) == {caps.orderer}
     assert set(sample["Capabilities"]["Application"]) == {caps.application}
+
+
+def test_trust_refuses_a_consenter_certificate_another_ca_issued(
+    cas: dict[tuple[str, str], LocalCA], tmp_path: Path
+) -> None:
+    """A certificate that does not chain to the consenter's organisation's TLS root (here:
+    org1's, presented as if it were orderer-org's orderer) is refused, naming the node."""
+    network = load_blueprint(ROOT / "blueprints" / "minimal.yaml")
+    orgs = {o.name: o for o in network.orgs}
+    ca = cas[("minimal", "org1")]
+    cert, key = _enroll_tls(
+        ca, network, orgs["orderer-org"], "orderer-org-orderer0", issuer=orgs["org1"]
+    )
+    (tmp_path / "listener").mkdir()
+    listener = TLSListener(cert, key, tmp_path / "listener")
+    sources = tuple(
+        OrgSource(o.name, o.msp_id, cas[("minimal", o.name)].url, "ca", "tlsca")
+        for o in network.orgs
+    )
+    consenter = ConsenterSource("orderer-org-orderer0", "orderer-org", "localhost", listener.port)
+    try:
+        with pytest.raises(TrustFailed, match=r"orderer-org-orderer0 .*does not verify"):
+            fetch(TrustConfig(sources, (consenter,), deadline_seconds=10), tmp_path / "out")
+    finally:
+        listener.close()

@@ -8,7 +8,6 @@ their enrollment Jobs can only have reached it through us-east-1's ingress gatew
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -32,16 +31,8 @@ pytestmark = [pytest.mark.tools, pytest.mark.twin]
 
 @pytest.fixture(scope="module")
 def twin() -> Iterator[Twin]:
-    if os.geteuid() != 0:
-        pytest.fail("the twin needs root (network and mount namespaces, cgroups)")
-    twin = Twin(NETWORK, log=print)
-    twin.down()
-    try:
-        timings = twin.up()
-        print("global twin timings (s):", {k: round(v, 1) for k, v in timings.items()})
-        yield twin
-    finally:
-        twin.down()
+    for running, _ in twin_checks.running(NETWORK):
+        yield running
 
 
 def _clusters(twin: Twin) -> dict[str, TwinCluster]:

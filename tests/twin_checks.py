@@ -4,14 +4,34 @@ with the objects of one cluster directory of output/."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from compiler.twin.cluster import TwinCluster
 from compiler.twin.kube import Kube
 from compiler.twin.sync import load
+from compiler.twin.twin import Twin
+
+
+def running(network: Path) -> Iterator[tuple[Twin, dict[str, float]]]:
+    """A module's twin: whatever an interrupted run left is removed first, and nothing is
+    left after."""
+    if os.geteuid() != 0:
+        pytest.fail("the twin needs root (network and mount namespaces, cgroups)")
+    twin = Twin(network, log=print)
+    twin.down()
+    try:
+        timings = twin.up()
+        print(f"{network.name} twin timings (s):", {k: round(v, 1) for k, v in timings.items()})
+        yield twin, timings
+    finally:
+        twin.down()
 
 
 def rendered(directory: Path, kind: str) -> list[dict[str, Any]]:

@@ -161,6 +161,8 @@ def dial_table(network: Network) -> tuple[Dial, ...]:
             for other in peers:
                 if other.org == peer.org and other.cluster == peer.cluster:
                     add(peer, other, "gossip bootstrap")
+                elif other.org == peer.org:  # an organisation spanning clusters
+                    add(peer, other, f"gossip organisation {channel.name}", advertised=True)
                 elif other.org != peer.org and other.anchor:
                     add(peer, other, f"gossip anchor {channel.name}", advertised=True)
         # channel Jobs run beside the first node of their organisation in their cluster;

@@ -181,11 +181,16 @@ def enroll(config_path: Path, revoke_identity: bool) -> None:
     required=True,
     help="where to write the MSP folders and consenter certificates",
 )
-def trust(config_path: Path, out_dir: Path) -> None:
+@click.option(
+    "--stay",
+    is_flag=True,
+    help="then wait to be stopped (a native sidecar); the outcome is in trust.done/failed",
+)
+def trust(config_path: Path, out_dir: Path, stay: bool) -> None:
     """In-cluster: fetch and verify the public certificates a channel Job needs."""
     from compiler.enroll.trust import main as trust_main  # noqa: PLC0415
 
-    sys.exit(trust_main(config_path, out_dir))
+    sys.exit(trust_main(config_path, out_dir, stay=stay))
 
 
 @cli.group()
@@ -229,9 +234,12 @@ def twin_status(network_dir: Path, fmt: str) -> None:
         click.echo(json.dumps(rows, indent=2))
         return
     for row in rows:
+        heights = row.get("heights")
+        channels = sorted(heights.items()) if isinstance(heights, dict) else []
         click.echo(
             f"{row['cluster']:<12} {row['pod']:<48} {row['state']:<10} "
             f"ready={row.get('ready', '-')} restarts={row.get('restarts', '-')}"
+            + "".join(f" {channel}@{height}" for channel, height in channels)
         )
 
 

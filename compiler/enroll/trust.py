@@ -15,12 +15,17 @@ endpoints in the Job's init container, and the Fabric tools then read it as file
 
 The result is the directory layout the rendered configtx.yaml points at:
 `<out>/msp/<org>/{cacerts/ca.pem,tlscacerts/tlsca.pem,config.yaml}` and
-`<out>/consenters/<orderer>.pem`.
+`<out>/consenters/<orderer>.pem`, then `<out>/trust.done`, or `<out>/trust.failed` with
+the reason. In a channel Job it runs as a native sidecar (`--stay`): the Job's script
+starts at once and waits for these files only when it needs them (a join), so a Job with
+nothing to join, or only anchor peers to set, does not wait for every CA of the channel
+to be reachable.
 """
 
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import ssl
 import sys
@@ -160,6 +165,14 @@ def handshake_certificate(host: str, port: int, tls_root: bytes, timeout: float 
     return x509.load_der_x509_certificate(der).public_bytes(Encoding.PEM)
 
 
+def _write(path: Path, data: bytes) -> None:
+    """Whole files only: the Job's script may read while this writes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_bytes(data)
+    partial.rename(path)
+
+
 def fetch(
     cfg: TrustConfig,
     out: Path,
@@ -177,8 +190,7 @@ def fetch(
             ("tlscacerts/tlsca.pem", tls_root),
             ("config.yaml", msp.NODE_OUS.encode()),
         ):
-            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
-            (folder / rel).write_bytes(data)
+            _write(folder / rel, data)
     for consenter in cfg.consenters:
         root = tls_roots.get(consenter.org)
         if root is None:
@@ -195,19 +207,29 @@ def fetch(
                 ) from exc
 
         pem = patience(f"{consenter.name}: TLS certificate at {address}", call)
-        path = out / "consenters" / f"{consenter.name}.pem"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(pem)
+        _write(out / "consenters" / f"{consenter.name}.pem", pem)
 
 
-def main(config_path: Path, out: Path) -> int:
-    """Entry point of a channel Job's init container: 0 when every file is in place."""
+def main(config_path: Path, out: Path, *, stay: bool = False) -> int:
+    """Entry point of a channel Job's trust container: 0 when every file is in place.
+
+    With `stay`, it then waits to be stopped (a native sidecar that exits is restarted),
+    and the outcome is told by the files `trust.done` or `trust.failed` instead.
+    """
+    code = 0
     try:
         cfg = TrustConfig.load(config_path)
         fetch(cfg, out)
+        names = ", ".join(c.name for c in cfg.consenters)
+        print(f"hlfc trust: roots of {len(cfg.orgs)} organisations; consenters: {names}")
+        _write(out / "trust.done", b"")
     except (TrustFailed, OSError, ValueError, KeyError) as exc:
         print(f"hlfc trust: {exc}", file=sys.stderr)
-        return 1
-    names = ", ".join(c.name for c in cfg.consenters)
-    print(f"hlfc trust: roots of {len(cfg.orgs)} organisations; consenters: {names}")
-    return 0
+        _write(out / "trust.failed", f"{exc}\n".encode())
+        code = 1
+    sys.stdout.flush()
+    if stay:
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(code))
+        while True:
+            signal.pause()
+    return code

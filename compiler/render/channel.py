@@ -172,9 +172,12 @@ def _job(network: Network, party: Party) -> dict[str, Any]:
                     "automountServiceAccountToken": False,  # it never calls the API
                     "restartPolicy": "Never",
                     "securityContext": pod.pod_security(network),
+                    # a native sidecar (Kubernetes 1.29+): the script starts at once and
+                    # waits for the certificates only when it needs them (a join)
                     "initContainers": [
                         {
                             "name": "trust",
+                            "restartPolicy": "Always",
                             "image": fabric.images.enroller,
                             "imagePullPolicy": "IfNotPresent",
                             "command": [
@@ -184,6 +187,7 @@ def _job(network: Network, party: Party) -> dict[str, Any]:
                                 f"{CONFIG_DIR}/trust.json",
                                 "--out",
                                 configtx.WORK_DIR,
+                                "--stay",
                             ],
                             "resources": {
                                 "requests": {"cpu": "50m", "memory": "64Mi"},

@@ -62,6 +62,14 @@ def gossip_bootstrap(network: Network, org: Org, peer: PeerNode) -> str:
     return " ".join(endpoint(network, p).internal for p in targets)
 
 
+def gossip_endpoint(network: Network, org: Org, peer: PeerNode) -> str:
+    """What peers of the same organisation dial (gossip's internal endpoint): the in-cluster
+    name, unless the organisation has peers in several clusters, whose peers must then
+    reach each other through the external names."""
+    ep = endpoint(network, peer)
+    return ep.advertised if len({p.cluster for p in org.peers}) > 1 else ep.internal
+
+
 def core_yaml(network: Network, org: Org, peer: PeerNode) -> str:
     return render_template(
         "core.yaml.j2",
@@ -72,6 +80,7 @@ def core_yaml(network: Network, org: Org, peer: PeerNode) -> str:
         endpoint=endpoint(network, peer),
         gossip=peer.settings.gossip,
         gossip_bootstrap=gossip_bootstrap(network, org, peer),
+        gossip_endpoint=gossip_endpoint(network, org, peer),
         couchdb=peer.settings.state_db == "couchdb",
         ports=PORTS,
         paths=PATHS,
@@ -91,7 +100,7 @@ def environment(network: Network, org: Org, peer: PeerNode, ep: Endpoint) -> lis
         {"name": "CORE_PEER_CHAINCODELISTENADDRESS", "value": f"0.0.0.0:{CHAINCODE_PORT}"},
         {"name": "CORE_PEER_CHAINCODEADDRESS", "value": f"{ep.service_host}:{CHAINCODE_PORT}"},
         {"name": "CORE_PEER_GOSSIP_BOOTSTRAP", "value": gossip_bootstrap(network, org, peer)},
-        {"name": "CORE_PEER_GOSSIP_ENDPOINT", "value": ep.internal},
+        {"name": "CORE_PEER_GOSSIP_ENDPOINT", "value": gossip_endpoint(network, org, peer)},
         {"name": "CORE_PEER_GOSSIP_EXTERNALENDPOINT", "value": ep.advertised},
         {
             "name": "CORE_PEER_GOSSIP_USELEADERELECTION",

@@ -134,9 +134,11 @@ class Controllers:
                         "--subresource=status", "--type=merge", "-p", json.dumps(patch),
                     ]
                 )  # fmt: skip
-            hostname = (meta.get("annotations") or {}).get(HOSTNAME_ANNOTATION)
-            if hostname:
-                self.publish_name(hostname, address)
+            # external-dns reads a comma-separated list (an orderer: main and admin name)
+            names = (meta.get("annotations") or {}).get(HOSTNAME_ANNOTATION) or ""
+            for hostname in (n.strip() for n in names.split(",")):
+                if hostname:
+                    self.publish_name(hostname, address)
 
     def publish_name(self, hostname: str, address: str) -> None:
         with self.hosts_file.open("a+", encoding="utf-8") as f:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from compiler.twin import images, network, prerequisites
 from compiler.twin.cluster import TwinCluster
+from compiler.twin.kube import channel_heights
 from compiler.twin.paths import state_root
 from compiler.twin.sync import Resource, Syncer, load
 
@@ -92,11 +93,17 @@ class Twin:
         timings["total"] = time.monotonic() - start
         return timings
 
+    @functools.cached_property
+    def _platform_values(self) -> prerequisites.PlatformValues:
+        return prerequisites.PlatformValues(self.root / self.name / "platform-secrets.json")
+
     def _sync(self, cluster: TwinCluster) -> tuple[str, float]:
         start = time.monotonic()
         directory = self.network_dir / cluster.name
         prerequisites.create_secrets(
-            cluster.kube, prerequisites.expected_secrets(r.obj for r in load(directory))
+            cluster.kube,
+            prerequisites.expected_secrets(r.obj for r in load(directory)),
+            self._platform_values,
         )
         self.log(f"{cluster.name}: syncing {directory}")
         Syncer(cluster.kube, log=functools.partial(self._log_for, cluster.name)).sync(directory)
@@ -112,16 +119,19 @@ class Twin:
                 rows.append({"cluster": cluster.name, "pod": "-", "state": "down"})
                 continue
             for pod in cluster.kube.items("pods", "-A"):
+                meta = pod["metadata"]
                 statuses = pod.get("status", {}).get("containerStatuses") or []
-                rows.append(
-                    {
-                        "cluster": cluster.name,
-                        "pod": f"{pod['metadata']['namespace']}/{pod['metadata']['name']}",
-                        "state": pod.get("status", {}).get("phase", "?"),
-                        "ready": all(s.get("ready") for s in statuses) and bool(statuses),
-                        "restarts": sum(s.get("restartCount", 0) for s in statuses),
-                    }
-                )
+                row: dict[str, object] = {
+                    "cluster": cluster.name,
+                    "pod": f"{meta['namespace']}/{meta['name']}",
+                    "state": pod.get("status", {}).get("phase", "?"),
+                    "ready": all(s.get("ready") for s in statuses) and bool(statuses),
+                    "restarts": sum(s.get("restartCount", 0) for s in statuses),
+                }
+                component = meta.get("labels", {}).get("app.kubernetes.io/component")
+                if component in ("peer", "orderer") and row["state"] == "Running":
+                    row["heights"] = channel_heights(cluster.kube, meta["namespace"], meta["name"])
+                rows.append(row)
         return rows
 
     def down(self) -> None:

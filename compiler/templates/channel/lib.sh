@@ -24,21 +24,41 @@ fail() {
   exit 1
 }
 
-# Sleep before the next attempt, or fail with $1 once the deadline has passed.
+# Sleep before the next attempt, or fail with $1 once the deadline has passed. Says what
+# it waits for every 30 seconds, so that a Job that waits is never silent.
+LAST_SAID=0
 wait_or_fail() {
-  if [ "$(date +%s)" -ge "$DEADLINE" ]; then fail "$1 (gave up at the Job's deadline)"; fi
+  local now
+  now=$(date +%s)
+  if [ "$now" -ge "$DEADLINE" ]; then fail "$1 (gave up at the Job's deadline)"; fi
+  if [ $((now - LAST_SAID)) -ge 30 ]; then
+    log "waiting: $1"
+    LAST_SAID=$now
+  fi
   sleep "${2:-5}"
+}
+
+# The certificates the trust sidecar fetches: every organisation's roots and every
+# consenter's TLS certificate. Needed to make or check block 0, not to set anchor peers.
+need_trust() {
+  until [ -e "$WORK/trust.done" ]; do
+    if [ -e "$WORK/trust.failed" ]; then fail "trust sidecar: $(cat "$WORK/trust.failed")"; fi
+    wait_or_fail "waiting for the trust sidecar's certificates" 2
+  done
 }
 
 orderer_tls_root() { echo "$WORK/msp/$1/tlscacerts/tlsca.pem"; }
 
-# Block 0 of the channel from any consenter, into $1.
+# Block 0 of the channel from any consenter, into $1. --bestEffort: a consenter that has
+# joined but has no Raft leader yet (the creator's cluster may hold less than a quorum)
+# still serves the blocks it has; without it the answer is SERVICE_UNAVAILABLE until a
+# quorum has joined, which it never would.
 # 0: fetched; 1: every consenter answered that it has no such channel; 2: some consenter
-# did not answer, or has the channel but cannot serve it yet (no Raft leader).
+# did not answer.
 fetch_genesis() {
   local out=$1 missing=0 address org said
   while read -r address org; do
-    if said=$(timeout 30 peer channel fetch 0 "$out" -c "$CHANNEL" -o "$address" --tls \
+    if said=$(timeout 30 peer channel fetch 0 "$out" -c "$CHANNEL" -o "$address" --tls --bestEffort \
       --cafile "$(orderer_tls_root "$org")" 2>&1); then
       log "block 0 fetched from $address"
       return 0

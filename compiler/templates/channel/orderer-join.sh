@@ -37,6 +37,7 @@ if [ "${#pending[@]}" -eq 0 ]; then
   exit 0
 fi
 
+need_trust
 block=$WORK/genesis.pb
 while true; do
   state=0

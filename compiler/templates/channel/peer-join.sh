@@ -25,6 +25,7 @@ for address in $(jq -r '.nodes[].address' "$JOB"); do
 done
 
 if [ "${#pending[@]}" -gt 0 ]; then
+  need_trust
   block=$WORK/genesis.pb
   until fetch_genesis "$block"; do
     wait_or_fail "no consenter served block 0 of $CHANNEL (created by $(jq -r .creatorParty "$JOB"))"
@@ -48,23 +49,18 @@ if [ "${#pending[@]}" -gt 0 ]; then
   done
 fi
 
-# Anchor peers: compare the channel's value with the rendered one; update only if they differ.
+# Anchor peers: compare the channel's value with the rendered one; update only if they
+# differ. The configuration comes from this organisation's own joined peer, and the
+# orderers (their addresses and TLS roots) from that configuration: no other
+# organisation's CA needs to be reachable for this, only a quorum of consenters.
 want=$(jq -cS '.anchorPeers' "$JOB")
 group=".channel_group.groups.Application.groups[\"$MSP_ID\"]"
+own_peer=$(jq -r '.nodes[0].address' "$JOB")
 while true; do
-  fetched=0
-  while read -r address org; do
-    if timeout 30 peer channel fetch config "$WORK/config.pb" -c "$CHANNEL" -o "$address" --tls \
-      --cafile "$(orderer_tls_root "$org")" >"$WORK/fetch.log" 2>&1; then
-      orderer=$address
-      orderer_org=$org
-      fetched=1
-      break
-    fi
-  done < <(jq -r '.consenters[] | "\(.host):\(.port) \(.org)"' "$JOB")
-  if [ "$fetched" -eq 0 ]; then
-    log "no consenter served the config block: $(tail -n 1 "$WORK/fetch.log")"
-    wait_or_fail "could not read the channel's configuration"
+  if ! said=$(CORE_PEER_ADDRESS=$own_peer timeout 30 peer channel fetch config "$WORK/config.pb" \
+    -c "$CHANNEL" 2>&1); then
+    log "$own_peer did not serve the configuration: $(echo "$said" | tail -n 1)"
+    wait_or_fail "could not read the channel's configuration from $own_peer"
     continue
   fi
   configtxlator proto_decode --type common.Block --input "$WORK/config.pb" |
@@ -91,12 +87,23 @@ while true; do
     jq --arg ch "$CHANNEL" '{payload: {header: {channel_header: {channel_id: $ch, type: 2}}, data: {config_update: .}}}' \
       >"$WORK/envelope.json"
   configtxlator proto_encode --type common.Envelope --input "$WORK/envelope.json" --output "$WORK/envelope.pb"
-  if said=$(timeout 60 peer channel update -f "$WORK/envelope.pb" -c "$CHANNEL" -o "$orderer" --tls \
-    --cafile "$(orderer_tls_root "$orderer_org")" 2>&1); then
-    log "anchor peer update submitted through $orderer"
-  else
-    log "anchor peer update: $(echo "$said" | tail -n 1)"
-  fi
+  # every orderer endpoint of the channel, each with its organisation's TLS root
+  submitted=0
+  while read -r org address; do
+    root=$WORK/config-roots/$org.pem
+    mkdir -p "$WORK/config-roots"
+    jq -r --arg org "$org" '.channel_group.groups.Orderer.groups[$org].values.MSP.value.config.tls_root_certs[]' \
+      "$WORK/config.json" | while read -r pem; do echo "$pem" | base64 -d; done >"$root"
+    if said=$(timeout 30 peer channel update -f "$WORK/envelope.pb" -c "$CHANNEL" -o "$address" \
+      --tls --cafile "$root" 2>&1); then
+      log "anchor peer update submitted through $address"
+      submitted=1
+      break
+    fi
+    log "anchor peer update through $address: $(echo "$said" | tail -n 1)"
+  done < <(jq -r '.channel_group.groups.Orderer.groups | to_entries[] |
+    .key as $org | .value.values.Endpoints.value.addresses[] | "\($org) \(.)"' "$WORK/config.json")
+  [ "$submitted" -eq 1 ] || log "no orderer accepted the update"
   wait_or_fail "the anchor peers of $MSP_ID are not as rendered" 3
 done
 log "done"
