@@ -161,8 +161,8 @@ def cas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[tuple[str, st
     """One real CA per organisation of each example network, keyed (network, org)."""
     started: dict[tuple[str, str], LocalCA] = {}
     try:
-        for name in ("minimal", "global"):
-            network = load_blueprint(ROOT / "blueprints" / f"{name}.yaml")
+        for path in EXAMPLES:
+            network = load_blueprint(path)
             for org in network.orgs:
                 ca = LocalCA(
                     tmp_path_factory.mktemp(f"ca-{org.name}"),
@@ -209,7 +209,7 @@ def _enroll_tls(
 def decode_channel(
     network: Network, channel: ChannelInfo, cas: dict[tuple[str, str], LocalCA], work: Path
 ) -> Decoded:
-    ca_network = "minimal" if network.name.startswith("minimal") else network.name
+    ca_network = network.name  # the tuned variant keeps minimal's name, and its CAs
     orgs = {o.name: o for o in (*orderer_orgs(network, channel), *member_orgs(network, channel))}
     listeners, certs = [], {}
     try:
@@ -259,8 +259,15 @@ def decode_channel(
     return Decoded(network, channel, blocks[0], certs)
 
 
+EXAMPLES = sorted((ROOT / "blueprints").glob("*.yaml"))
+
+
 def _cases() -> list[tuple[str, str]]:
-    return [("minimal", "mychannel"), ("global", "supply-chain"), ("tuned", "mychannel")]
+    """(blueprint file stem, channel) for every channel of every example, and the tuned one."""
+    cases = [
+        (path.stem, channel.name) for path in EXAMPLES for channel in load_blueprint(path).channels
+    ]
+    return [*cases, ("tuned", "mychannel")]
 
 
 @pytest.fixture(scope="module", params=_cases(), ids=[f"{n}-{c}" for n, c in _cases()])
@@ -272,10 +279,9 @@ def decoded(
     name, channel_name = request.param
     work = tmp_path_factory.mktemp(f"configtx-{name}")
     (work / "listener").mkdir()
-    if name == "tuned":
-        network = tuned(work)
-    else:
-        network = load_blueprint(ROOT / "blueprints" / f"{name}.yaml")
+    network = (
+        tuned(work) if name == "tuned" else load_blueprint(ROOT / "blueprints" / f"{name}.yaml")
+    )
     channel = next(c for c in network.channels if c.name == channel_name)
     return decode_channel(network, channel, cas, work)
 
