@@ -65,11 +65,15 @@ def parties(directories: Mapping[str, Path]) -> list[Party]:
 
 
 def metrics(kube: Kube, namespace: str, pod: str) -> dict[tuple[str, str], float]:
-    """(metric, channel) -> value, from the node's operations endpoint."""
+    """(metric, channel) -> value, from the node's operations endpoint; nothing while the
+    pod is not there to answer (restarting): the callers poll."""
     raw = kube.run(
-        ["get", "--raw", f"/api/v1/namespaces/{namespace}/pods/{pod}:9443/proxy/metrics"]
+        ["get", "--raw", f"/api/v1/namespaces/{namespace}/pods/{pod}:9443/proxy/metrics"],
+        check=False,
     )
     out: dict[tuple[str, str], float] = {}
+    if raw.returncode != 0:
+        return out
     for line in raw.stdout.splitlines():
         match = METRIC.match(line)
         if match:
