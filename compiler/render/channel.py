@@ -42,12 +42,6 @@ ADMIN_DIR = "/var/hyperledger/admin"
 # The script gives up before Kubernetes kills the pod, so that its last words are logged.
 ACTIVE_DEADLINE = 900
 SCRIPT_DEADLINE = 780
-# kube-linter's probe checks are for long-running pods; a Job runs to completion.
-NO_PROBES = {
-    f"ignore-check.kube-linter.io/{check}": "run-to-completion Job: bounded by "
-    "activeDeadlineSeconds, nothing to probe"
-    for check in ("no-liveness-probe", "no-readiness-probe")
-}
 
 
 def script(name: str) -> str:
@@ -159,7 +153,7 @@ def _job(network: Network, party: Party) -> dict[str, Any]:
                 "argocd.argoproj.io/hook": "Sync",
                 "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",
             },
-            **NO_PROBES,
+            **pod.JOB_NO_PROBES,
         ),
         "spec": {
             "backoffLimit": 2,
@@ -234,24 +228,7 @@ def _job(network: Network, party: Party) -> dict[str, Any]:
                     "volumes": [
                         {"name": "config", "configMap": {"name": party.job, "defaultMode": 0o444}},
                         {"name": "scripts", "configMap": {"name": SCRIPTS, "defaultMode": 0o444}},
-                        {
-                            "name": "admin-msp",
-                            "secret": {
-                                "secretName": f"{admin}-msp",
-                                "defaultMode": 0o440,
-                                "items": [{"key": k, "path": p} for k, p in identity.MSP_LAYOUT],
-                            },
-                        },
-                        {
-                            "name": "admin-tls",
-                            "secret": {
-                                "secretName": f"{admin}-tls",
-                                "defaultMode": 0o440,
-                                "items": [
-                                    {"key": k, "path": k} for k in ("tls.crt", "tls.key", "ca.crt")
-                                ],
-                            },
-                        },
+                        *identity.secret_volumes(f"{admin}-msp", f"{admin}-tls", "admin-"),
                         {"name": "work", "emptyDir": {"sizeLimit": "64Mi"}},
                         pod.tmp_volume(),
                     ],

@@ -26,13 +26,6 @@ from compiler.render import credentials, pod, waves
 from compiler.render.manifest import Manifest, common_labels
 
 CONFIG_DIR = "/etc/hlfc"
-# kube-linter's probe checks are for long-running pods; a Job runs to completion, bounded
-# by activeDeadlineSeconds, and has nothing to probe
-NO_PROBES = {
-    f"ignore-check.kube-linter.io/{check}": "run-to-completion Job: bounded by "
-    "activeDeadlineSeconds, nothing to probe"
-    for check in ("no-liveness-probe", "no-readiness-probe")
-}
 CONFIG_FILE = "enroll.json"
 
 
@@ -166,7 +159,7 @@ def _job(
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
-        "metadata": _meta(network, ident, name, annotations | NO_PROBES),
+        "metadata": _meta(network, ident, name, annotations | pod.JOB_NO_PROBES),
         "spec": {
             "backoffLimit": 6,
             "activeDeadlineSeconds": 900,
@@ -236,7 +229,7 @@ def objects(network: Network, ident: EnrollIdentity) -> Iterator[dict[str, Any]]
     yield {
         "apiVersion": "batch/v1",
         "kind": "CronJob",
-        "metadata": _meta(network, ident, f"{ident.name}-renew", wave | NO_PROBES),
+        "metadata": _meta(network, ident, f"{ident.name}-renew", wave | pod.JOB_NO_PROBES),
         "spec": {
             "schedule": _daily(ident.name),
             "concurrencyPolicy": "Forbid",

@@ -47,25 +47,30 @@ def tls_secret(node: Node) -> str:
     return f"{node.workload}-tls"
 
 
-def volumes(node: Node) -> list[dict[str, Any]]:
+def secret_volumes(msp: str, tls: str, prefix: str = "") -> list[dict[str, Any]]:
+    """The MSP Secret projected into the MSP folder layout, and the TLS Secret as is."""
     return [
         {
-            "name": "msp",
+            "name": f"{prefix}msp",
             "secret": {
-                "secretName": msp_secret(node),
+                "secretName": msp,
                 "defaultMode": 0o440,
                 "items": [{"key": key, "path": path} for key, path in MSP_LAYOUT],
             },
         },
         {
-            "name": "tls",
+            "name": f"{prefix}tls",
             "secret": {
-                "secretName": tls_secret(node),
+                "secretName": tls,
                 "defaultMode": 0o440,
                 "items": [{"key": k, "path": k} for k in ("tls.crt", "tls.key", "ca.crt")],
             },
         },
     ]
+
+
+def volumes(node: Node) -> list[dict[str, Any]]:
+    return secret_volumes(msp_secret(node), tls_secret(node))
 
 
 def mounts() -> list[dict[str, Any]]:

@@ -11,6 +11,13 @@ from compiler.render import waves
 from compiler.render.manifest import common_labels
 
 TMP_VOLUME = "tmp"
+# kube-linter's probe checks are for long-running pods; a Job runs to completion, bounded
+# by activeDeadlineSeconds, and has nothing to probe
+JOB_NO_PROBES = {
+    f"ignore-check.kube-linter.io/{check}": "run-to-completion Job: bounded by "
+    "activeDeadlineSeconds, nothing to probe"
+    for check in ("no-liveness-probe", "no-readiness-probe")
+}
 
 
 def image(repository: str, version: str) -> str:
