@@ -3,7 +3,7 @@
 Codes are stable identifiers (users grep for them, CI greps for them): never renumber one.
 The letter says which stage found the problem: Y the YAML reader, S the schema (models),
 and the analysis rules N (names), R (references), C (credentials), Q (quorum/consensus),
-T (topology).
+P (policies), T (topology).
 """
 
 from __future__ import annotations
@@ -36,6 +36,10 @@ CODES: dict[str, str] = {
     "R004": "channel member organisation has no peers",
     "R005": "name listed twice in one list",
     "R006": "channel admin organisation is not a channel member",
+    "R007": "organisation running a chaincode is not a channel member",
+    "R008": "policy names an MSP ID that is not a channel member",
+    "R009": "unknown channel policy referenced",
+    "R010": "application identity given a reserved `hf.` attribute",
     # credentials
     "C001": "inline password, secret or private key",
     # consensus
@@ -44,6 +48,10 @@ CODES: dict[str, str] = {
     "Q003": "losing the tolerated number of clusters breaks a channel's Raft quorum",
     "Q004": "tolerated cluster losses exceed the clusters hosting consenters",
     "Q005": "channel has no consenters",
+    # policies
+    "P001": "signature policy does not parse",
+    "P002": "endorsement policy cannot be satisfied by the organisations running the chaincode",
+    "P003": "private data collection that cannot work as written",
     # topology
     "T001": "cluster hosts no component",
     "T002": "member organisation has no anchor peer",

@@ -90,7 +90,7 @@ def test_first_enrollment_writes_the_msp_and_tls_secrets(ca: LocalCA, kube: Fake
     tls_body, msp_body = (r.body for r in kube.writes())
     assert tls_body is not None and msp_body is not None
     assert tls_body["type"] == "kubernetes.io/tls" and msp_body["type"] == "Opaque"
-    assert set(tls_body["data"]) == {"tls.crt", "tls.key", "ca.crt"}
+    assert set(tls_body["data"]) == {"tls.crt", "tls.key", "ca.crt", "ccaas-builder.json"}
     assert set(msp_body["data"]) == {
         "signcert.pem",
         "key.pem",

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from compiler.blueprint.models import (
+    AppIdentity,
     Blueprint,
     CertificateAuthority,
     Channel,
@@ -94,6 +95,7 @@ class Org:
     ca: CaNode
     peers: tuple[PeerNode, ...]
     orderers: tuple[OrdererNode, ...]
+    identities: tuple[AppIdentity, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -206,6 +208,7 @@ def _org(org: Organization, path: Path) -> Org:
         orderers=tuple(
             _orderer(org, o, (*path, "orderers", i), namespace) for i, o in enumerate(org.orderers)
         ),
+        identities=tuple(org.identities),
     )
 
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from compiler.blueprint.types import (
+    AttributeName,
     ByteSize,
+    ChaincodeName,
     ChannelName,
+    CollectionName,
     Cron,
     DnsSubdomain,
     Duration,
@@ -234,6 +237,19 @@ class Orderer(OrdererSettings):
     cluster: Name
 
 
+class AppIdentity(Model):
+    """An application identity the enroller registers and enrolls into Secrets."""
+
+    name: Name
+    type: Literal["client", "admin"] = "client"
+    affiliation: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$", examples=["org1.department1"]
+    )
+    attributes: dict[AttributeName, str] = Field(
+        default_factory=dict, description="put into the certificate (ecert) for ABAC"
+    )
+
+
 class Organization(Model):
     name: Name
     msp_id: MspId = Field(alias="mspID")
@@ -243,6 +259,9 @@ class Organization(Model):
     peers: list[Peer] = Field(default_factory=list)
     orderer_defaults: OrdererSettings = OrdererSettings()
     orderers: list[Orderer] = Field(default_factory=list)
+    identities: list[AppIdentity] = Field(
+        default_factory=list, description="application identities (clients, admins)"
+    )
 
 
 # --- channels ----------------------------------------------------------------------------
@@ -287,6 +306,66 @@ class ChannelPolicies(Model):
     application: PolicySet = Field(default_factory=dict)
 
 
+class EndorsementPolicy(Model):
+    """Exactly one of: a signature policy in Fabric's syntax, or a channel policy path."""
+
+    signature: str | None = Field(
+        default=None, min_length=1, examples=["AND('Org1MSP.peer', 'Org2MSP.peer')"]
+    )
+    channel_policy: str | None = Field(
+        default=None,
+        pattern=r"^/Channel/Application/[A-Za-z0-9_]+$",
+        examples=["/Channel/Application/Endorsement"],
+    )
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> EndorsementPolicy:
+        if (self.signature is None) == (self.channel_policy is None):
+            raise ValueError("give exactly one of `signature` and `channelPolicy`")
+        return self
+
+
+class PrivateCollection(Model):
+    """A private data collection, as Fabric's collection config has it."""
+
+    name: CollectionName
+    policy: str = Field(
+        min_length=1,
+        description="member organisations: a signature policy over `.member` principals",
+        examples=["OR('Org1MSP.member', 'Org2MSP.member')"],
+    )
+    required_peer_count: int = Field(default=0, ge=0)
+    max_peer_count: int = Field(default=1, ge=0)
+    block_to_live: int = Field(default=0, ge=0, description="0: the data is never purged")
+    member_only_read: bool = True
+    member_only_write: bool = True
+    endorsement_policy: EndorsementPolicy | None = Field(
+        default=None, description="writes to this collection; default: the chaincode's policy"
+    )
+
+
+class Chaincode(Model):
+    """Chaincode as a service: the image runs as a server beside each running org's peers."""
+
+    name: ChaincodeName
+    version: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.+-]+$")
+    sequence: int = Field(ge=1, description="raise it with every change of the definition")
+    image: ImageRef
+    organizations: list[Name] | None = Field(
+        default=None, description="organisations that run it (install, serve); default: members"
+    )
+    endorsement_policy: EndorsementPolicy | None = Field(
+        default=None, description="default: the channel's /Channel/Application/Endorsement"
+    )
+    init_required: bool = False
+    collections: list[PrivateCollection] = Field(default_factory=list)
+    replicas: int = Field(default=1, ge=1, le=10, description="chaincode server pods per org")
+    resources: Resources = Resources(
+        requests=ResourceList(cpu="50m", memory="64Mi"),
+        limits=ResourceList(cpu="500m", memory="256Mi"),
+    )
+
+
 class Channel(Model):
     name: ChannelName
     orderer_organizations: list[Name] = Field(min_length=1)
@@ -305,6 +384,7 @@ class Channel(Model):
     )
     batch: Batch = Batch()
     raft: Raft = Raft()
+    chaincodes: list[Chaincode] = Field(default_factory=list)
 
 
 # --- cross-cutting -----------------------------------------------------------------------

@@ -41,6 +41,43 @@ Name = Annotated[
     Field(description="lower-case letters, digits and '-', starting with a letter (DNS-1035)"),
 ]
 
+# Fabric's chaincode name rule, narrowed to what can also name Kubernetes objects.
+ChaincodeName = Annotated[
+    str,
+    StringConstraints(
+        min_length=1,
+        max_length=40,
+        pattern=_pattern(
+            r"^[a-z]([-a-z0-9]*[a-z0-9])?$",
+            "lower-case letters, digits and '-', starting with a letter (at most 40)",
+        ),
+    ),
+]
+
+# Fabric's collection name rule (core/common/privdata).
+CollectionName = Annotated[
+    str,
+    StringConstraints(
+        min_length=1,
+        max_length=128,
+        pattern=_pattern(r"^[A-Za-z0-9-]+$", "letters, digits and '-' (a collection name)"),
+    ),
+]
+
+# A Fabric CA attribute put into an application certificate; the `hf.` names are the
+# CA's own privileges, which an application identity must not be given (rule R013).
+AttributeName = Annotated[
+    str,
+    StringConstraints(
+        min_length=1,
+        max_length=128,
+        pattern=_pattern(
+            r"^[A-Za-z][A-Za-z0-9_.-]*$",
+            "a letter, then letters, digits, '_', '.' or '-'",
+        ),
+    ),
+]
+
 # DNS-1123 subdomain: external domains, hosts.
 DnsSubdomain = Annotated[
     str,

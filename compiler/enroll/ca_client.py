@@ -130,6 +130,7 @@ class CAClient:
         kind: str,
         caname: str,
         attrs: tuple[tuple[str, str], ...] = (),
+        affiliation: str = "",
     ) -> None:
         self._call(
             "POST",
@@ -139,7 +140,7 @@ class CAClient:
                 "type": kind,
                 "secret": secret,
                 "max_enrollments": -1,
-                "affiliation": "",
+                "affiliation": affiliation,
                 "caname": caname,
                 "attrs": [{"name": n, "value": v, "ecert": True} for n, v in attrs],
             },

@@ -25,7 +25,8 @@ class EnrollConfig:
     renew_at: float = 0.8
     deadline_seconds: float = 300.0
     ca_root_pem: str | None = None  # pinned root (an imported CA root), else trust on first use
-    attrs: tuple[tuple[str, str], ...] = ()
+    attrs: tuple[tuple[str, str], ...] = ()  # into the enrollment certificate (ABAC)
+    affiliation: str = ""
 
     @classmethod
     def from_json(cls, data: dict[str, Any], registrar: tuple[str, str]) -> EnrollConfig:
@@ -45,6 +46,8 @@ class EnrollConfig:
             renew_at=float(data.get("renewAt", 0.8)),
             deadline_seconds=float(data.get("deadlineSeconds", 300)),
             ca_root_pem=data.get("caRootPEM"),
+            attrs=tuple(sorted((str(k), str(v)) for k, v in data.get("attrs", {}).items())),
+            affiliation=str(data.get("affiliation", "")),
         )
 
     @classmethod

@@ -33,6 +33,7 @@ class Outcome(enum.StrEnum):
     UNCHANGED = "unchanged"
     RENEWED = "renewed"
     ENROLLED = "enrolled"
+    COMPLETED = "completed"  # same certificates, a Secret key added
 
 
 class EnrollFailed(Exception):
@@ -107,6 +108,7 @@ def _register(
                 kind=cfg.identity_type,
                 caname=caname,
                 attrs=cfg.attrs,
+                affiliation=cfg.affiliation,
             )
         except CAError as exc:
             if "already registered" not in str(exc).lower():
@@ -143,6 +145,13 @@ def _run(
     tls = _state(old_tls, ("tls.crt", "tls.key"), tls_root, cfg, now)
 
     if sign.usable and tls.usable and not sign.due and not tls.due:
+        assert old_tls is not None
+        if old_tls.data.get(msp.BUILDER_CONFIG_KEY) != msp.builder_config(tls_root):
+            # written by an older enroller: complete the Secret, keep the identity
+            data = dict(old_tls.data) | {msp.BUILDER_CONFIG_KEY: msp.builder_config(tls_root)}
+            not_after = _not_after(old_tls.data["tls.crt"])
+            store.write(cfg.tls_secret, data, "kubernetes.io/tls", not_after, old_tls)
+            return Outcome.COMPLETED
         return Outcome.UNCHANGED
 
     if sign.usable and tls.usable:

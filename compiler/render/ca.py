@@ -29,6 +29,30 @@ def _imported(key: str, caname: str) -> dict[str, str]:
     return {"cert": f"{CONFIG_DIR}/{key}", "key": f"{IMPORT_DIR}/{caname}/key.pem"}
 
 
+def affiliations(org: Org) -> list[str]:
+    """The `affiliations:` tree as YAML lines: the organisation, and every affiliation its
+    application identities name (the enroller registers them there, at both CAs). Fabric CA
+    reads this tree when its database is created; later additions need its affiliation API."""
+    tree: dict[str, Any] = {org.name: {}}
+    for ident in org.identities:
+        if ident.affiliation:
+            node = tree
+            for part in ident.affiliation.split("."):
+                node = node.setdefault(part, {})
+
+    def lines(node: dict[str, Any], depth: int) -> list[str]:
+        out = []
+        for name in sorted(node):
+            pad = "  " * depth
+            if node[name]:
+                out += [f"{pad}{name}:", *lines(node[name], depth + 1)]
+            else:
+                out.append(f"{pad}{name}: []")
+        return out
+
+    return lines(tree, 1)
+
+
 def config_files(network: Network, org: Org) -> dict[str, str]:
     """ConfigMap contents: both CA configs, the start script, imported root certificates."""
     spec = org.ca.spec
@@ -41,6 +65,7 @@ def config_files(network: Network, org: Org) -> dict[str, str]:
         "subject": spec.subject,
         "hosts": [*endpoint(network, org.ca).tls_hosts(), *spec.hosts],
         "default_expiry": DEFAULT_EXPIRY,
+        "affiliations": affiliations(org),
     }
     ca_import = _imported("ca-import-cert.pem", spec.name) if spec.import_root else None
     tls_import = _imported("tlsca-import-cert.pem", spec.tls_name) if spec.import_tls_root else None

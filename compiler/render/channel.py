@@ -28,14 +28,14 @@ from compiler.analysis.endpoints import (
     address,
     endpoint,
 )
-from compiler.analysis.network import Network, Org
+from compiler.analysis.network import ChannelInfo, Network, Node, Org
 from compiler.render import configtx, identity, pod, waves
 from compiler.render.manifest import Manifest, common_labels
 
 COMPONENT = "channel"
 SERVICE_ACCOUNT = "hlfc-channel"
 SCRIPTS = "hlfc-channel-scripts"
-SCRIPT_FILES = ("lib.sh", "orderer-join.sh", "peer-join.sh")
+SCRIPT_FILES = ("lib.sh", "orderer-join.sh", "peer-join.sh", "chaincode.sh")
 CONFIG_DIR = "/etc/hlfc/channel"
 SCRIPTS_DIR = "/etc/hlfc/scripts"
 ADMIN_DIR = "/var/hyperledger/admin"
@@ -66,14 +66,18 @@ def _meta(
     }
 
 
-def _consenters(network: Network, party: Party) -> list[dict[str, Any]]:
-    """Each consenter as this party reaches it (in-cluster name in its own cluster)."""
-    source = party.nodes[0]
+def consenters_from(network: Network, source: Node, channel: ChannelInfo) -> list[dict[str, Any]]:
+    """Each consenter of `channel` as a pod beside `source` reaches it (in-cluster name in
+    its own cluster, advertised address elsewhere)."""
     out = []
-    for c in party.channel.consenters:
+    for c in channel.consenters:
         host, port = address(network, source, c)
         out.append({"name": c.workload, "org": c.org, "host": host, "port": port})
     return out
+
+
+def _consenters(network: Network, party: Party) -> list[dict[str, Any]]:
+    return consenters_from(network, party.nodes[0], party.channel)
 
 
 def _orgs(network: Network, party: Party) -> list[Org]:
@@ -83,10 +87,13 @@ def _orgs(network: Network, party: Party) -> list[Org]:
     return list(seen.values())
 
 
-def trust_config(network: Network, party: Party) -> dict[str, Any]:
-    source = party.nodes[0]
-    orgs = []
-    for org in _orgs(network, party):
+def trust_for(
+    network: Network, source: Node, orgs: list[Org], channel: ChannelInfo
+) -> dict[str, Any]:
+    """What the trust sidecar fetches: the roots of `orgs`, and the TLS certificates of the
+    channel's consenters, all as reached from beside `source`."""
+    entries = []
+    for org in orgs:
         host, port = address(network, source, org.ca)
         entry: dict[str, Any] = {
             "name": org.name,
@@ -97,12 +104,16 @@ def trust_config(network: Network, party: Party) -> dict[str, Any]:
         }
         if org.ca.spec.import_root is not None:
             entry["caRootPEM"] = org.ca.spec.import_root.cert
-        orgs.append(entry)
+        entries.append(entry)
     return {
-        "organizations": orgs,
-        "consenters": _consenters(network, party),
+        "organizations": entries,
+        "consenters": consenters_from(network, source, channel),
         "deadlineSeconds": SCRIPT_DEADLINE,
     }
+
+
+def trust_config(network: Network, party: Party) -> dict[str, Any]:
+    return trust_for(network, party.nodes[0], _orgs(network, party), party.channel)
 
 
 def _creator(network: Network, party: Party) -> str:
@@ -136,25 +147,39 @@ def job_config(network: Network, party: Party) -> dict[str, Any]:
 
 
 def _job(network: Network, party: Party) -> dict[str, Any]:
+    return admin_job(
+        network,
+        name=party.job,
+        org=party.org,
+        labels=_labels(network, party),
+        script=f"{party.role}-join.sh",
+        wave=waves.CHANNEL_JOBS,
+    )
+
+
+def admin_job(
+    network: Network, *, name: str, org: Org, labels: dict[str, str], script: str, wave: int
+) -> dict[str, Any]:
+    """A Sync hook Job that acts with `org`'s admin: the trust sidecar, then `script` from
+    the namespace's scripts ConfigMap with the Job's own ConfigMap (`name`) as parameters."""
     fabric = network.blueprint.spec.fabric
-    admin = f"{party.org.name}-admin"
+    admin = f"{org.name}-admin"
     work = {"name": "work", "mountPath": configtx.WORK_DIR}
     tmp = {"name": pod.TMP_VOLUME, "mountPath": "/tmp"}
-    labels = _labels(network, party)
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
-        "metadata": _meta(
-            network,
-            party.job,
-            party.org.namespace,
-            party,
-            **{
+        "metadata": {
+            "name": name,
+            "namespace": org.namespace,
+            "labels": labels,
+            "annotations": waves.annotation(wave)
+            | {
                 "argocd.argoproj.io/hook": "Sync",
                 "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",
-            },
-            **pod.JOB_NO_PROBES,
-        ),
+            }
+            | pod.JOB_NO_PROBES,
+        },
         "spec": {
             "backoffLimit": 2,
             "activeDeadlineSeconds": ACTIVE_DEADLINE,
@@ -200,7 +225,7 @@ def _job(network: Network, party: Party) -> dict[str, Any]:
                             "name": COMPONENT,
                             "image": pod.image(fabric.images.tools, fabric.version),
                             "imagePullPolicy": "IfNotPresent",
-                            "command": ["bash", f"{SCRIPTS_DIR}/{party.role}-join.sh"],
+                            "command": ["bash", f"{SCRIPTS_DIR}/{script}"],
                             "env": [{"name": "HOME", "value": "/tmp"}],
                             "resources": {
                                 "requests": {"cpu": "100m", "memory": "128Mi"},
@@ -226,7 +251,7 @@ def _job(network: Network, party: Party) -> dict[str, Any]:
                         }
                     ],
                     "volumes": [
-                        {"name": "config", "configMap": {"name": party.job, "defaultMode": 0o444}},
+                        {"name": "config", "configMap": {"name": name, "defaultMode": 0o444}},
                         {"name": "scripts", "configMap": {"name": SCRIPTS, "defaultMode": 0o444}},
                         *identity.secret_volumes(f"{admin}-msp", f"{admin}-tls", "admin-"),
                         {"name": "work", "emptyDir": {"sizeLimit": "64Mi"}},
@@ -254,6 +279,8 @@ def party_objects(network: Network, party: Party) -> Iterator[dict[str, Any]]:
 
 
 def namespace_objects(network: Network, namespace: str) -> Iterator[dict[str, Any]]:
+    """The scripts of every admin Job (channel and chaincode lifecycle), and their
+    ServiceAccount."""
     yield {
         "apiVersion": "v1",
         "kind": "ConfigMap",

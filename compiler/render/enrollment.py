@@ -3,8 +3,9 @@ an enrollment config, a ServiceAccount whose Role reaches only that identity's S
 Job (Argo CD Sync hook between the CA and the nodes), a daily renewal CronJob, and a
 PostDelete hook that revokes the identity's certificates.
 
-Identities: every peer and orderer, and each organisation's admin (channel Jobs sign with
-it) in every cluster where the organisation runs nodes.
+Identities: every peer and orderer; each organisation's admin (channel Jobs sign with it)
+and application identities in every cluster where the organisation runs nodes; and each
+chaincode server (its TLS certificate, for the peers that dial it).
 
 RBAC cannot limit `create` by name: the Role grants get/update/patch on the identity's two
 Secrets by name, and `create` on Secrets in the namespace. The README says how that is
@@ -20,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from compiler.analysis import chaincodes
 from compiler.analysis.endpoints import address, endpoint
 from compiler.analysis.network import CaNode, Network, Node, Org
 from compiler.render import credentials, pod, waves
@@ -38,6 +40,8 @@ class EnrollIdentity:
     namespace: str
     hosts: tuple[str, ...]  # TLS SANs
     source: Node  # where the Job runs (for the CA address)
+    attrs: tuple[tuple[str, str], ...] = ()  # put into the enrollment certificate
+    affiliation: str = ""
 
     @property
     def msp_secret(self) -> str:
@@ -70,7 +74,39 @@ def identities(network: Network) -> list[EnrollIdentity]:
                     org, f"{org.name}-admin", "admin", cluster, org.namespace, (), anchor
                 )
             )
+            for app in org.identities:
+                out.append(
+                    EnrollIdentity(
+                        org,
+                        f"{org.name}-{app.name}",
+                        app.type,
+                        cluster,
+                        org.namespace,
+                        (),
+                        anchor,
+                        tuple(sorted(app.attributes.items())),
+                        app.affiliation or "",
+                    )
+                )
+    for cc, org, cluster in chaincodes.servers(network):
+        source = next(p for p in org.peers if p.cluster == cluster)
+        out.append(
+            EnrollIdentity(
+                org,
+                cc.server,
+                "client",
+                cluster,
+                org.namespace,
+                service_hosts(cc.server, org),
+                source,
+            )
+        )
     return out
+
+
+def service_hosts(service: str, org: Org) -> tuple[str, ...]:
+    ns = org.namespace
+    return (service, f"{service}.{ns}", f"{service}.{ns}.svc", f"{service}.{ns}.svc.cluster.local")
 
 
 def config(network: Network, ident: EnrollIdentity) -> dict[str, Any]:
@@ -90,6 +126,10 @@ def config(network: Network, ident: EnrollIdentity) -> dict[str, Any]:
         "renewAt": network.blueprint.spec.security.renew_at,
         "deadlineSeconds": 300,
     }
+    if ident.attrs:
+        data["attrs"] = dict(ident.attrs)
+    if ident.affiliation:
+        data["affiliation"] = ident.affiliation
     if ca.spec.import_root is not None:
         data["caRootPEM"] = ca.spec.import_root.cert  # pinned: no trust on first use
     return data

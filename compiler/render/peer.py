@@ -15,7 +15,7 @@ from compiler.analysis.endpoints import (
     endpoint,
 )
 from compiler.analysis.network import Network, Org, PeerNode
-from compiler.render import credentials, identity, pod, waves
+from compiler.render import ccaas, credentials, identity, pod, waves
 from compiler.render.manifest import Manifest
 from compiler.render.services import config_map, service_account, services
 from compiler.render.templates import render_template
@@ -118,6 +118,12 @@ def environment(network: Network, org: Org, peer: PeerNode, ep: Endpoint) -> lis
         {"name": "CORE_OPERATIONS_TLS_ENABLED", "value": "false"},
         {"name": "CORE_METRICS_PROVIDER", "value": "prometheus"},
         {"name": "CORE_VM_ENDPOINT", "value": ""},
+        # the CCaaS builder fills each chaincode package's TLS root from this
+        _secret_env(
+            "CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG",
+            identity.tls_secret(peer),
+            ccaas.BUILDER_CONFIG_KEY,
+        ),
     ]
     if peer.settings.state_db == "couchdb":
         cred = credentials.couchdb(network, peer)

@@ -188,10 +188,9 @@ def network_policies(network: Network, cluster: str, namespace: str) -> Iterator
             kind="peer",
             ingress=[
                 {"from": peers_of_network + inbound, "ports": _ports(PEER_PORT)},
-                # chaincode servers run beside the peer, in its namespace
-                {"from": [{"podSelector": {}}], "ports": _ports(CHAINCODE_PORT)},
             ],
-            egress_ports=[PEER_PORT, ORDERER_PORT, CA_PORT],
+            # CHAINCODE_PORT: the peer dials the chaincode servers (chaincode as a service)
+            egress_ports=[PEER_PORT, ORDERER_PORT, CA_PORT, CHAINCODE_PORT],
         )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import shutil
 import subprocess
 import tarfile
@@ -156,6 +157,53 @@ def _couchdb_files(version: str) -> dict[str, Path | bytes]:
     return files
 
 
+# The example chaincode the example blueprints run (blueprints/chaincode/), built as its
+# image tag says: `-X main.version=<tag>`, so that an upgrade is seen in what it answers.
+CHAINCODE_SRC = Path(__file__).resolve().parents[2] / "blueprints" / "chaincode"
+
+
+def _shim_source() -> Path:
+    """A Fabric source tree (`make fabric` unpacks the rendered version's) whose vendor/ has
+    the chaincode shim."""
+    shim = "vendor/github.com/hyperledger/fabric-chaincode-go/shim"
+    trees = sorted(p for p in (tools_dir() / "src").glob("fabric-2.*") if (p / shim).is_dir())
+    if not trees:
+        raise TwinError(
+            f"no Fabric source with {shim} under {tools_dir() / 'src'}: run `make fabric`"
+        )
+    return trees[-1]
+
+
+def _chaincode_files(name: str) -> Callable[[str], dict[str, Path | bytes]]:
+    def files(version: str) -> dict[str, Path | bytes]:
+        src = CHAINCODE_SRC / name
+        sources = sorted(src.glob("*.go"))
+        digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:12]
+        out = tools_dir() / "images" / f"{name}-{version}-{digest}" / name
+        if not out.exists():
+            # the shim vendored in Fabric's source: built inside that module, offline
+            fabric = _shim_source()
+            pkg = fabric / "hlfc-chaincode" / name
+            shutil.rmtree(pkg, ignore_errors=True)
+            pkg.mkdir(parents=True)
+            for path in sources:
+                shutil.copy(path, pkg / path.name)
+            argv = [
+                "go", "build", "-mod=vendor", "-trimpath", "-buildvcs=false",
+                "-ldflags", f"-s -w -X main.version={version}",
+                "-o", str(out), f"./hlfc-chaincode/{name}",
+            ]  # fmt: skip
+            env = os.environ | {"CGO_ENABLED": "0"}
+            done = subprocess.run(
+                argv, check=False, cwd=fabric, env=env, capture_output=True, text=True
+            )
+            if done.returncode != 0:
+                raise TwinError(f"building chaincode {name} {version}: {done.stderr.strip()}")
+        return {f"usr/local/bin/{name}": out, "etc/nsswitch.conf": NSSWITCH}
+
+    return files
+
+
 RECIPES: dict[str, Recipe] = {
     "couchdb": Recipe(
         _couchdb_files,
@@ -180,6 +228,13 @@ RECIPES: dict[str, Recipe] = {
     ),
     # the enroller's Dockerfile (compiler/enroll/Dockerfile): hlfc and its pinned wheels
     "hlfc-enroller": Recipe(_enroller_files, cmd=("hlfc", "enroll", "--help"), user="1000:1000"),
+    "hlfc-dev/asset-transfer": Recipe(
+        _chaincode_files("asset-transfer"),
+        entrypoint=("/usr/local/bin/asset-transfer",),
+        expose=("7052/tcp",),
+        user="1000:1000",
+        base=False,
+    ),
     "registry.k8s.io/pause": Recipe(
         lambda _v: {"pause": binary("pause")}, entrypoint=("/pause",), base=False
     ),

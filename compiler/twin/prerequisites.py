@@ -5,8 +5,8 @@ Without a secret store, the Secrets that the pods read by `secretKeyRef` must al
 only. A platform team gives a Secret of one name and namespace the same value in every
 cluster (an organisation's CA registrar is used wherever its nodes enroll), so the values
 are drawn once per network and kept in the network's state directory. Secrets that a
-rendered ExternalSecret creates, and those the enrollment Jobs write (mounted as volumes),
-are not among them.
+rendered ExternalSecret creates, and those the enrollment Jobs write (named in their
+rendered enroll.json), are not among them.
 """
 
 from __future__ import annotations
@@ -43,6 +43,11 @@ def expected_secrets(objects: Iterable[dict[str, Any]]) -> dict[tuple[str, str],
         if obj.get("kind") == "ExternalSecret":
             target = obj["spec"].get("target", {}).get("name", obj["metadata"]["name"])
             made_by_store.add((namespace, str(target)))
+        enroll = obj.get("data", {}).get("enroll.json") if obj.get("kind") == "ConfigMap" else None
+        if enroll:
+            # an enrollment Job writes these (peers also read a key of the TLS one by env)
+            config = json.loads(enroll)
+            made_by_store |= {(namespace, config["mspSecret"]), (namespace, config["tlsSecret"])}
         visit(obj, namespace)
     return {key: keys for key, keys in wanted.items() if key not in made_by_store}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from compiler.analysis.rules import (
+    chaincodes,
     channel_members,
     consensus,
     delivery,
@@ -21,4 +22,5 @@ RULES: tuple[Rule, ...] = (
     consensus.RULE,
     topology.RULE,
     delivery.RULE,
+    chaincodes.RULE,
 )
