@@ -219,6 +219,15 @@ $(ENROLLER_SITE)/.done: pyproject.toml constraints.txt $(shell find compiler -na
 	  --implementation cp -c constraints.txt '.'
 	touch $@
 
+# The example application's packages (blueprints/app), exactly as its lock file pins them,
+# for the twin's application image; Node.js itself is the machine's.
+APP_MODULES := $(TOOLS)/app
+$(APP_MODULES)/.done: blueprints/app/package.json blueprints/app/package-lock.json
+	rm -rf $(APP_MODULES) && mkdir -p $(APP_MODULES)
+	cp blueprints/app/package.json blueprints/app/package-lock.json $(APP_MODULES)/
+	cd $(APP_MODULES) && npm ci --omit=optional --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
 # A node's runtime, from the distribution: containerd, runc, the CNI plugins, iptables,
 # conntrack (kube-proxy), umoci and mmdebstrap with Debian's keyring (images). Root is
 # needed to run a twin.
@@ -233,7 +242,7 @@ $(TOOLS)/.twin-packages:
 fabric: $(FABRIC_BIN)/.done $(FABRIC_BIN)/.ccaas $(GOBIN)/fabrickeys $(GOBIN)/cakeys
 kubernetes: $(GOBIN)/.k8s-$(K8S_VERSION) $(GOBIN)/etcd $(GOBIN)/pause $(GOBIN)/coredns $(TOOLS)/.twin-packages
 twin-tools: fabric kubernetes $(GOBIN)/fabric-ca-server $(GOBIN)/fabric-ca-client $(ENROLLER_SITE)/.done \
-  $(COUCHDB)/.done
+  $(COUCHDB)/.done $(APP_MODULES)/.done
 
 tools: $(GOBIN)/kubeconform $(GOBIN)/kube-linter $(GOBIN)/fabric-ca-server $(CRDS) $(PROMTOOL) \
   twin-tools

@@ -3,7 +3,7 @@
 Codes are stable identifiers (users grep for them, CI greps for them): never renumber one.
 The letter says which stage found the problem: Y the YAML reader, S the schema (models),
 and the analysis rules N (names), R (references), C (credentials), Q (quorum/consensus),
-P (policies), T (topology).
+P (policies), L (chaincode lifecycle against output/), T (topology).
 """
 
 from __future__ import annotations
@@ -52,6 +52,9 @@ CODES: dict[str, str] = {
     "P001": "signature policy does not parse",
     "P002": "endorsement policy cannot be satisfied by the organisations running the chaincode",
     "P003": "private data collection that cannot work as written",
+    # lifecycle: against the definitions output/ last rendered (what is deployed)
+    "L001": "chaincode definition changed without raising its sequence",
+    "L002": "chaincode sequence lower than the deployed one",
     # topology
     "T001": "cluster hosts no component",
     "T002": "member organisation has no anchor peer",

@@ -5,11 +5,16 @@ The CLI formats these results; nothing here prints or exits.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from compiler.analysis.analyze import Analysis, analyze
+from compiler.analysis.chaincodes import Deployed
+from compiler.analysis.chaincodes import against_deployed as chaincode_lifecycle
 from compiler.blueprint.loader import load
 from compiler.diagnostics import Diagnostic, error, has_errors, sorted_diagnostics
 from compiler.emit.writer import WriteReport, plan, write_tree
@@ -76,9 +81,40 @@ def _one_file_per_network(checks: list[FileResult]) -> tuple[FileResult, ...]:
     return tuple(out)
 
 
+def deployed_definitions(network_dir: Path) -> dict[tuple[str, str], Deployed]:
+    """The chaincode definitions a rendered network directory holds (the lifecycle Jobs'
+    job.json): what the clusters run once that output is synced."""
+    found: dict[tuple[str, str], Deployed] = {}
+    for path in sorted(network_dir.glob("*/*/configmap-*.yaml")):
+        try:
+            obj = yaml.safe_load(path.read_text(encoding="utf-8"))
+            labels = obj["metadata"].get("labels", {})
+            if labels.get("app.kubernetes.io/component") != "chaincode-lifecycle":
+                continue
+            job = json.loads(obj["data"]["job.json"])
+            key = (str(job["channel"]), str(job["chaincode"]))
+            found[key] = Deployed(int(job["sequence"]), dict(job["definition"]))
+        except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError):
+            continue  # not a lifecycle ConfigMap this version wrote: nothing to hold to
+    return found
+
+
+def against_deployed(check: FileResult, out_dir: Path) -> FileResult:
+    """The file's chaincode definitions against those rendered under out_dir (L001/L002)."""
+    if check.analysis is None:
+        return check
+    network = check.analysis.network
+    deployed = deployed_definitions(out_dir / network.name)
+    found = [check.analysis.source.place(d) for d in chaincode_lifecycle(network, deployed)]
+    if not found:
+        return check
+    every = tuple(sorted_diagnostics([*check.diagnostics, *found]))
+    return FileResult(check.file, every, check.analysis)
+
+
 def render_files(files: Iterable[str | Path], out_dir: Path) -> RenderResult:
     """Render every file, or nothing at all if any of them is invalid."""
-    checks = _one_file_per_network(check_files(files))
+    checks = tuple(against_deployed(c, out_dir) for c in _one_file_per_network(check_files(files)))
     if not all(c.ok for c in checks):
         return RenderResult(checks, ())
     networks = [c.analysis.network for c in checks if c.analysis is not None]

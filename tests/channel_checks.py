@@ -224,21 +224,24 @@ def anchor_peers(config: dict[str, Any], msp_id: str) -> list[dict[str, Any]]:
 
 def rerun(kube: Kube, directory: Path, party: Party, timeout: float = 600) -> str:
     """Run the rendered Job again, as a second sync would; its logs."""
-    path = directory / party.namespace / f"job-{party.job}.yaml"
-    kube.run(
-        ["delete", "job", party.job, "-n", party.namespace, "--ignore-not-found", "--wait=true"]
-    )
+    return rerun_job(kube, directory, party.namespace, party.job, timeout)
+
+
+def rerun_job(kube: Kube, directory: Path, namespace: str, job: str, timeout: float = 600) -> str:
+    """Run the rendered admin Job (channel or chaincode lifecycle) again; its script's logs."""
+    path = directory / namespace / f"job-{job}.yaml"
+    kube.run(["delete", "job", job, "-n", namespace, "--ignore-not-found", "--wait=true"])
     kube.run(["create", "-f", str(path)])
     kube.run(
         [
             "wait",
             "--for=condition=complete",
-            f"job/{party.job}",
+            f"job/{job}",
             "-n",
-            party.namespace,
+            namespace,
             f"--timeout={int(timeout)}s",
         ],
         timeout=timeout + 30,
     )
-    logs = kube.run(["logs", f"job/{party.job}", "-n", party.namespace, "-c", "channel"])
+    logs = kube.run(["logs", f"job/{job}", "-n", namespace, "-c", "channel"])
     return logs.stdout

@@ -217,3 +217,29 @@ def test_collections_reach_the_definition(tmp_path: Path) -> None:
     ]
     args = json.loads(maps[0]["data"]["job.json"])["definitionArgs"]
     assert args[args.index("--collections-config") + 1].endswith("/collections.json")
+
+
+# --- connection profiles ---------------------------------------------------------------------
+
+
+def test_connection_profiles_name_roots_by_path_and_hold_no_secret() -> None:
+    profiles = [
+        obj
+        for _, obj in all_rendered("ConfigMap")
+        if obj["metadata"]["labels"].get("app.kubernetes.io/component") == "connection-profile"
+    ]
+    assert profiles
+    for obj in profiles:
+        text = obj["data"]["connection-profile.json"]
+        assert "PRIVATE KEY" not in text and "BEGIN CERTIFICATE" not in text
+        profile = json.loads(text)
+        trust = json.loads(obj["data"]["trust.json"])
+        fetched = {o["name"] for o in trust["organizations"]}
+        org = profile["client"]["organization"]
+        assert profile["organizations"][org]["certificateAuthorities"]
+        endpoints = [*profile["peers"].values(), *profile["orderers"].values()]
+        assert endpoints
+        for entry in [*endpoints, *profile["certificateAuthorities"].values()]:
+            # every root the profile names is one `hlfc trust` fetches with its trust.json
+            path = entry["tlsCACerts"]["path"]
+            assert path.split("/")[1] in fetched, (path, fetched)

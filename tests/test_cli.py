@@ -87,3 +87,41 @@ def test_schema_to_stdout_matches_committed_file() -> None:
 def test_version() -> None:
     code, out = run("--version")
     assert code == 0 and out.startswith("hlfc, version ")
+
+
+def _minimal_with(tmp_path: Path, name: str, **replace: str) -> Path:
+    text = MINIMAL.read_text(encoding="utf-8")
+    for old, new in replace.items():
+        text = text.replace(old.replace("_", " "), new)
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_definition_change_needs_a_higher_sequence(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code, said = run("render", str(MINIMAL), "-o", str(out))
+    assert code == 0, said
+    # the version changes, the sequence does not: refused by render and by validate
+    changed = _minimal_with(tmp_path, "minimal.yaml", **{"version:_1.0.0": "version: 1.1.0"})
+    for args in (
+        ("render", str(changed), "-o", str(out)),
+        ("validate", str(changed), "--deployed", str(out)),
+    ):
+        code, said = run(*args)
+        assert code == 1, said
+        assert f"{changed}:38:21: error[L001]: spec.channels[0].chaincodes[0].sequence:" in said
+        assert "changes its definition (version) but keeps sequence 1: raise it to 2" in said
+    # with the sequence raised it renders, and the old sequence is then refused (L002)
+    bumped = _minimal_with(
+        tmp_path,
+        "minimal.yaml",
+        **{"version:_1.0.0": "version: 1.1.0", "sequence:_1": "sequence: 2"},
+    )
+    code, said = run("render", str(bumped), "-o", str(out))
+    assert code == 0, said
+    code, said = run("validate", str(MINIMAL), "--deployed", str(out))
+    assert code == 1
+    assert "error[L002]" in said and "has sequence 1, but the deployed definition has 2" in said
+    # without --deployed, validate judges the file alone
+    assert run("validate", str(changed))[0] == 0

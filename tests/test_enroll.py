@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime as dt
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -129,6 +130,21 @@ def test_second_run_writes_nothing(ca: LocalCA, kube: FakeKube) -> None:
     assert run(cfg, store) is Outcome.UNCHANGED
     assert len(kube.writes()) == before
     assert [r.method for r in kube.requests[-2:]] == ["GET", "GET"]
+
+
+def test_a_tls_secret_without_the_builder_config_is_completed_not_reissued(
+    ca: LocalCA, kube: FakeKube
+) -> None:
+    """Secrets an older enroller wrote lack the CCaaS builder's key: added, same certificate."""
+    secrets = KubeSecrets.for_server(kube.url, NS)
+    assert run(config(ca), secrets) is Outcome.ENROLLED
+    before = stored(kube, "org1-peer0-tls")
+    del kube.secrets[(NS, "org1-peer0-tls")]["data"]["ccaas-builder.json"]
+    assert run(config(ca), secrets) is Outcome.COMPLETED
+    after = stored(kube, "org1-peer0-tls")
+    assert after["tls.crt"] == before["tls.crt"] and after["tls.key"] == before["tls.key"]
+    assert json.loads(after["ccaas-builder.json"]) == {"tls_root": after["ca.crt"].decode()}
+    assert run(config(ca), secrets) is Outcome.UNCHANGED
 
 
 def test_renewal_keeps_the_key_and_changes_the_serial(ca: LocalCA, kube: FakeKube) -> None:

@@ -14,17 +14,24 @@ import json
 import os
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+import yaml
 
 from compiler.twin.kube import Kube
 from compiler.twin.paths import binary
+from compiler.twin.sync import Syncer
 from compiler.twin.twin import Twin
-from tests import channel_checks, twin_checks
+from tests import app_checks, channel_checks, twin_checks
 from tests.conftest import ROOT
 
 NETWORK = ROOT / "output" / "minimal"
 CLUSTER = NETWORK / "local"
+# the example application, and the chaincode's next version (the upgrade below)
+UPGRADE_IMAGE = "ghcr.io/hlfc-dev/asset-transfer:1.1.0"
+EXTRA_IMAGES = (app_checks.APP_IMAGE, UPGRADE_IMAGE)
+LIFECYCLE_JOB = "mychannel-assets-org1-cc"
 pytestmark = [pytest.mark.tools, pytest.mark.twin]
 
 
@@ -42,7 +49,7 @@ def twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Twin, dict[
     if os.geteuid() != 0:
         pytest.fail("the twin needs root (network and mount namespaces, cgroups)")
     before = _output_digest()
-    twin = Twin(NETWORK, log=print)
+    twin = Twin(NETWORK, log=print, extra_images=EXTRA_IMAGES)
     twin.down()  # whatever an interrupted run left
     try:
         timings = twin.up()
@@ -193,6 +200,106 @@ def test_rerunning_every_channel_job_changes_nothing(kube: Kube) -> None:
         s.pod: s.height for s in channel_checks.converged({"local": kube}, everyone, "mychannel")
     }
     assert after == before
+
+
+def test_the_rendered_lifecycle_job_installed_approved_and_committed_the_chaincode(
+    kube: Kube,
+) -> None:
+    logs = kube.run(["logs", f"job/{LIFECYCLE_JOB}", "-n", "org1", "-c", "channel"]).stdout
+    print(logs)
+    config = json.loads(
+        next(
+            o["data"]["job.json"]
+            for o in twin_checks.rendered(CLUSTER, "ConfigMap")
+            if o["metadata"]["name"] == LIFECYCLE_JOB
+        )
+    )
+    assert f"installed {config['packageID']} on org1-peer0.org1:7051" in logs
+    assert "approved assets sequence 1 for Org1MSP" in logs
+    assert "committed assets sequence 1" in logs
+    server = kube.get("deployment", "mychannel-assets", "-n", "org1")
+    assert server["status"].get("readyReplicas") == 1
+
+
+def _steps(*steps: tuple[str, str, list[str]], **extra: object) -> list[dict[str, object]]:
+    return [
+        {"peer": "org1-peer0", "chaincode": "assets", "op": op, "fn": fn, "args": args} | extra
+        for op, fn, args in steps
+    ]
+
+
+def test_an_application_transacts_with_the_rendered_profile_and_an_enrolled_identity(
+    kube: Kube, tmp_path: Path
+) -> None:
+    out = app_checks.run(
+        kube,
+        "org1",
+        "org1",
+        "app",
+        _steps(
+            ("submit", "Put", ["colour", "blue"]),
+            ("evaluate", "Get", ["colour"]),
+            ("evaluate", "WhoAmI", []),
+            ("submit", "PutIfRole", ["writer", "size", "large"]),
+            ("submit", "PutIfRole", ["auditor", "size", "small"]),
+            ("evaluate", "Get", ["size"]),
+        ),
+        tmp=tmp_path,
+    )
+    print(out)
+    assert [o["ok"] for o in out] == [True, True, True, True, False, True]
+    assert out[1]["result"] == "blue"
+    caller = json.loads(out[2]["result"])
+    # the identity's blueprint attributes and affiliation, put into its certificate by the CA
+    assert caller["mspID"] == "Org1MSP"
+    assert caller["attrs"]["role"] == "writer"
+    assert caller["attrs"]["hf.Affiliation"] == "org1.apps"
+    # attribute-based access control in the chaincode: the endorsement is refused
+    assert "access denied" in json.dumps(out[4])
+    assert out[5]["result"] == "large"
+
+
+def test_rerunning_the_lifecycle_job_changes_nothing(kube: Kube) -> None:
+    logs = channel_checks.rerun_job(kube, CLUSTER, "org1", LIFECYCLE_JOB)
+    print(logs)
+    assert "installed already" in logs
+    assert "approved for Org1MSP already" in logs
+    assert "committed assets" not in logs
+    assert "assets sequence 1 is committed on mychannel" in logs
+
+
+def test_a_new_version_with_a_sequence_bump_upgrades_the_running_chaincode(
+    kube: Kube, tmp_path: Path
+) -> None:
+    """Day 2 as Argo CD does it: the changed blueprint rendered, its cluster directory synced."""
+    doc = yaml.safe_load((ROOT / "blueprints" / "minimal.yaml").read_text(encoding="utf-8"))
+    chaincode = doc["spec"]["channels"][0]["chaincodes"][0]
+    chaincode.update(version="1.1.0", sequence=2, image=UPGRADE_IMAGE)
+    blueprint = tmp_path / "minimal.yaml"
+    blueprint.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    subprocess.run(
+        [
+            str(ROOT / ".venv" / "bin" / "hlfc"),
+            "render",
+            str(blueprint),
+            "-o",
+            str(tmp_path / "out"),
+        ],
+        check=True,
+    )
+    Syncer(kube, log=print).sync(tmp_path / "out" / "minimal" / "local")
+    logs = kube.run(["logs", f"job/{LIFECYCLE_JOB}", "-n", "org1", "-c", "channel"]).stdout
+    print(logs)
+    assert "committed assets sequence 2" in logs
+    out = app_checks.run(
+        kube,
+        "org1",
+        "org1",
+        "app",
+        _steps(("evaluate", "Version", []), ("evaluate", "Get", ["colour"])),
+        tmp=tmp_path,
+    )
+    assert [o.get("result") for o in out] == ["1.1.0", "blue"]
 
 
 def test_down_leaves_nothing_behind(twin: tuple[Twin, dict[str, float], str]) -> None:

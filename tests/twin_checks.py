@@ -19,12 +19,14 @@ from compiler.twin.sync import load
 from compiler.twin.twin import Twin
 
 
-def running(network: Path) -> Iterator[tuple[Twin, dict[str, float]]]:
+def running(
+    network: Path, extra_images: tuple[str, ...] = ()
+) -> Iterator[tuple[Twin, dict[str, float]]]:
     """A module's twin: whatever an interrupted run left is removed first, and nothing is
     left after."""
     if os.geteuid() != 0:
         pytest.fail("the twin needs root (network and mount namespaces, cgroups)")
-    twin = Twin(network, log=print)
+    twin = Twin(network, log=print, extra_images=extra_images)
     twin.down()
     try:
         timings = twin.up()

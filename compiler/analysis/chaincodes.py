@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from compiler.analysis.channels import member_orgs
 from compiler.analysis.network import ChannelInfo, Network, Org, PeerNode
 from compiler.blueprint.models import Chaincode
-from compiler.diagnostics import Path
+from compiler.diagnostics import Diagnostic, Path, error
 
 # Fabric's default LifecycleEndorsement: a majority of the application organisations.
 DEFAULT_LIFECYCLE_POLICY = "MAJORITY Endorsement"
@@ -94,3 +94,62 @@ def all_parties(network: Network) -> tuple[LifecycleParty, ...]:
 def servers(network: Network) -> tuple[tuple[ChaincodeInfo, Org, str], ...]:
     """Each (chaincode, organisation, cluster) that runs a chaincode server."""
     return tuple((p.chaincode, p.org, p.cluster) for p in all_parties(network) if p.runs)
+
+
+def definition(chaincode: ChaincodeInfo) -> dict[str, object]:
+    """What Fabric's chaincode definition holds besides its sequence: a change to any of it
+    needs the sequence raised. (The package is each organisation's own choice, not part of
+    the definition.)"""
+    spec = chaincode.spec
+    return {
+        "version": spec.version,
+        "endorsementPolicy": spec.endorsement_policy.model_dump(by_alias=True, exclude_none=True)
+        if spec.endorsement_policy
+        else None,
+        "initRequired": spec.init_required,
+        "collections": [c.model_dump(by_alias=True, exclude_none=True) for c in spec.collections],
+    }
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """A chaincode definition as the committed output/ last rendered it."""
+
+    sequence: int
+    definition: dict[str, object]
+
+
+def against_deployed(
+    network: Network, deployed: dict[tuple[str, str], Deployed]
+) -> list[Diagnostic]:
+    """L001/L002: a definition may change only with a higher sequence, and a sequence never
+    goes down (Fabric refuses both; here they are refused before anything is synced)."""
+    out: list[Diagnostic] = []
+    for cc in chaincodes(network):
+        before = deployed.get((cc.channel.name, cc.name))
+        if before is None:
+            continue
+        where = (*cc.path, "sequence")
+        now = definition(cc)
+        if cc.spec.sequence < before.sequence:
+            out.append(
+                error(
+                    "L002",
+                    where,
+                    f"chaincode {cc.name!r} on channel {cc.channel.name!r} has sequence "
+                    f"{cc.spec.sequence}, but the deployed definition has {before.sequence}: a "
+                    "sequence never goes down",
+                )
+            )
+        elif cc.spec.sequence == before.sequence and now != before.definition:
+            changed = sorted(k for k in now if now[k] != before.definition.get(k))
+            out.append(
+                error(
+                    "L001",
+                    where,
+                    f"chaincode {cc.name!r} on channel {cc.channel.name!r} changes its definition "
+                    f"({', '.join(changed)}) but keeps sequence {cc.spec.sequence}: raise it to "
+                    f"{cc.spec.sequence + 1}",
+                )
+            )
+    return out

@@ -20,7 +20,7 @@ from compiler.cli.reporters import REPORTERS, Reporter
 from compiler.codes import UNREADABLE_INPUT
 from compiler.enroll.main import main as enroll_main
 from compiler.graph import FORMATS, render_graph
-from compiler.pipeline import FileResult, check_files, render_files
+from compiler.pipeline import FileResult, against_deployed, check_files, render_files
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -69,10 +69,20 @@ def cli() -> None:
 
 @cli.command()
 @_files
+@click.option(
+    "--deployed",
+    "deployed",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="an output directory (as committed): refuse chaincode definition changes without "
+    "a higher sequence against it (render always checks against its --output)",
+)
 @_format
-def validate(files: tuple[Path, ...], fmt: str) -> None:
+def validate(files: tuple[Path, ...], deployed: Path | None, fmt: str) -> None:
     """Check blueprints: schema and every analysis rule. Prints all problems at once."""
     results = check_files(files)
+    if deployed is not None:
+        results = [against_deployed(r, deployed) for r in results]
     _emit(REPORTERS[fmt].diagnostics(results))
     sys.exit(_exit_code(results))
 

@@ -276,6 +276,9 @@ def job_config(network: Network, party: LifecycleParty) -> dict[str, Any]:
             f"{p.org.name} in cluster {p.cluster}" for p in cc_analysis.parties(cc) if p.committer
         ),
         "packageID": ccaas.package(cc).package_id,
+        # the definition as rendered: the next render refuses to change it without a new
+        # sequence (compiler/analysis/chaincodes.py, against_deployed)
+        "definition": cc_analysis.definition(cc),
         "definitionArgs": definition_args(cc),
         "requiredApprovals": _required_approvals(cc),
         "deadlineSeconds": channel.SCRIPT_DEADLINE,

@@ -88,10 +88,10 @@ def _orgs(network: Network, party: Party) -> list[Org]:
 
 
 def trust_for(
-    network: Network, source: Node, orgs: list[Org], channel: ChannelInfo
+    network: Network, source: Node, orgs: list[Org], channel: ChannelInfo | None
 ) -> dict[str, Any]:
     """What the trust sidecar fetches: the roots of `orgs`, and the TLS certificates of the
-    channel's consenters, all as reached from beside `source`."""
+    channel's consenters (if a channel is given), all as reached from beside `source`."""
     entries = []
     for org in orgs:
         host, port = address(network, source, org.ca)
@@ -107,7 +107,7 @@ def trust_for(
         entries.append(entry)
     return {
         "organizations": entries,
-        "consenters": consenters_from(network, source, channel),
+        "consenters": consenters_from(network, source, channel) if channel else [],
         "deadlineSeconds": SCRIPT_DEADLINE,
     }
 

@@ -17,6 +17,7 @@ from compiler.render import (
     orderer,
     peer,
     policies,
+    profile,
 )
 from compiler.render.manifest import Manifest
 
@@ -30,6 +31,7 @@ RENDERERS = (
     peer.render,
     channel.render,
     chaincode.render,
+    profile.render,
     ingress.render,
     monitoring.render,
     backup.render,

@@ -204,6 +204,27 @@ def _chaincode_files(name: str) -> Callable[[str], dict[str, Path | bytes]]:
     return files
 
 
+APP_SRC = Path(__file__).resolve().parents[2] / "blueprints" / "app"
+
+
+def _app_files(_version: str) -> dict[str, Path | bytes]:
+    """The example application: the machine's Node.js, app.js, and the packages its lock
+    file pins (installed by `make twin-tools` into .tools/app)."""
+    node = shutil.which("node")
+    if node is None:
+        raise TwinError("node is not on PATH: the application image needs Node.js")
+    modules = _need(tools_dir() / "app" / "node_modules")
+    files: dict[str, Path | bytes] = {
+        "usr/local/bin/node": Path(node).resolve(),
+        "app/app.js": _need(APP_SRC / "app.js"),
+        "app/package.json": _need(APP_SRC / "package.json"),
+    }
+    for path in sorted(modules.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            files[f"app/node_modules/{path.relative_to(modules)}"] = path
+    return files
+
+
 RECIPES: dict[str, Recipe] = {
     "couchdb": Recipe(
         _couchdb_files,
@@ -234,6 +255,12 @@ RECIPES: dict[str, Recipe] = {
         expose=("7052/tcp",),
         user="1000:1000",
         base=False,
+    ),
+    "hlfc-dev/fabric-app": Recipe(
+        _app_files,
+        entrypoint=("/usr/local/bin/node", "/app/app.js"),
+        workdir="/app",
+        user="1000:1000",
     ),
     "registry.k8s.io/pause": Recipe(
         lambda _v: {"pause": binary("pause")}, entrypoint=("/pause",), base=False

@@ -62,6 +62,8 @@ class Twin:
     network_dir: Path
     log: Callable[[str], None] = print
     root: Path = field(default_factory=state_root)
+    # images the clusters need beside those output/ names: applications' (tests' clients)
+    extra_images: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -78,6 +80,7 @@ class Twin:
         timings: dict[str, float] = {}
         start = time.monotonic()
         refs = images.images_in(r.obj for d in cluster_dirs(self.network_dir) for r in load(d))
+        refs = sorted({*refs, *self.extra_images})
         archives = images.ImageSet.for_refs(refs).archives
         timings["images"] = time.monotonic() - start
         for cluster in self.clusters():

@@ -99,7 +99,7 @@ approved() {
 package_args=()
 if [ "$(jq -r .runs "$JOB")" = true ]; then package_args=(--package-id "$PACKAGE_ID"); fi
 want_package=$([ "${#package_args[@]}" -gt 0 ] && echo "$PACKAGE_ID" || echo "")
-if mine=$(approved) && [ "$(jq -r '.source.Type.local_package.package_id // ""' <<<"$mine")" = "$want_package" ] &&
+if mine=$(approved) && [ "$(jq -r '.source.Type.LocalPackage.package_id // .source.Type.local_package.package_id // ""' <<<"$mine")" = "$want_package" ] &&
   [ "$(jq -r .version <<<"$mine")" = "$(jq -r .version "$JOB")" ]; then
   log "approved for $MSP_ID already (sequence $SEQUENCE)"
 else

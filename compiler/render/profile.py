@@ -1,0 +1,136 @@
+"""Connection profiles: per organisation and cluster where it runs peers, the common
+connection profile that Fabric SDKs and Gateway clients read, as a ConfigMap in the
+organisation's namespace (`<org>-connection-profile`).
+
+It names every peer and orderer of the organisation's channels and its own CA, each as a
+pod of that cluster reaches it (in-cluster names at home, advertised addresses elsewhere).
+TLS roots exist only at run time, so each `tlsCACerts` is a `path` relative to the
+directory `hlfc trust --config trust.json --out DIR` fills from the CAs (the ConfigMap
+carries that trust.json too). No certificate, and no key, is in the profile.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from compiler.analysis.channels import member_orgs, orderer_orgs
+from compiler.analysis.endpoints import address
+from compiler.analysis.network import Network, Node, Org
+from compiler.render import channel as channel_render
+from compiler.render import waves
+from compiler.render.manifest import Manifest, common_labels
+
+PROFILE_FILE = "connection-profile.json"
+TRUST_FILE = "trust.json"
+
+
+def name(org: Org) -> str:
+    return f"{org.name}-connection-profile"
+
+
+def _root(org_name: str) -> dict[str, str]:
+    return {"path": f"msp/{org_name}/tlscacerts/tlsca.pem"}
+
+
+def _endpoint(network: Network, source: Node, node: Node, scheme: str) -> dict[str, Any]:
+    host, port = address(network, source, node)
+    return {
+        "url": f"{scheme}://{host}:{port}",
+        "tlsCACerts": _root(node.org),
+        "grpcOptions": {"ssl-target-name-override": host},
+    }
+
+
+def profile(network: Network, org: Org, cluster: str) -> dict[str, Any]:
+    source = next(p for p in org.peers if p.cluster == cluster)
+    channels = [c for c in network.channels if org in member_orgs(network, c)]
+    members: dict[str, Org] = {}
+    orderer_side: dict[str, Org] = {}
+    for ch in channels:
+        members |= {o.name: o for o in member_orgs(network, ch)}
+        orderer_side |= {o.name: o for o in orderer_orgs(network, ch)}
+    peers = {p.workload: p for o in members.values() for p in o.peers}
+    orderers = {c.workload: c for ch in channels for c in ch.consenters}
+    ca_host, ca_port = address(network, source, org.ca)
+    return {
+        "name": f"{network.name}-{org.name}",
+        "version": "1.0.0",
+        "client": {
+            "organization": org.name,
+            "connection": {"timeout": {"peer": {"endorser": "300"}, "orderer": "300"}},
+        },
+        "organizations": {
+            o.name: {
+                "mspid": o.msp_id,
+                "peers": [p.workload for p in o.peers],
+                **({"certificateAuthorities": [org.ca.workload]} if o is org else {}),
+            }
+            for o in members.values()
+        },
+        "peers": {n: _endpoint(network, source, p, "grpcs") for n, p in sorted(peers.items())},
+        "orderers": {
+            n: _endpoint(network, source, o, "grpcs") for n, o in sorted(orderers.items())
+        },
+        "certificateAuthorities": {
+            org.ca.workload: {
+                "url": f"https://{ca_host}:{ca_port}",
+                "caName": org.ca.spec.name,
+                "tlsCACerts": _root(org.name),
+                "httpOptions": {"verify": True},
+            }
+        },
+        "channels": {
+            ch.name: {
+                "orderers": [c.workload for c in ch.consenters],
+                "peers": {
+                    p.workload: {
+                        "endorsingPeer": True,
+                        "chaincodeQuery": True,
+                        "ledgerQuery": True,
+                        "eventSource": True,
+                    }
+                    for o in member_orgs(network, ch)
+                    for p in o.peers
+                },
+            }
+            for ch in channels
+        },
+    }
+
+
+def trust(network: Network, org: Org, cluster: str) -> dict[str, Any]:
+    source = next(p for p in org.peers if p.cluster == cluster)
+    orgs: dict[str, Org] = {}
+    for ch in network.channels:
+        if org in member_orgs(network, ch):
+            orgs |= {o.name: o for o in (*member_orgs(network, ch), *orderer_orgs(network, ch))}
+    return channel_render.trust_for(network, source, list(orgs.values()), None)
+
+
+def render(network: Network) -> Iterator[Manifest]:
+    for org in network.orgs:
+        if not any(org in member_orgs(network, ch) for ch in network.channels):
+            continue
+        for cluster in sorted({p.cluster for p in org.peers}):
+            data = {
+                PROFILE_FILE: json.dumps(profile(network, org, cluster), indent=2) + "\n",
+                TRUST_FILE: json.dumps(trust(network, org, cluster), indent=2) + "\n",
+            }
+            yield Manifest(
+                cluster,
+                org.namespace,
+                {
+                    "apiVersion": "v1",
+                    "kind": "ConfigMap",
+                    "metadata": {
+                        "name": name(org),
+                        "namespace": org.namespace,
+                        "labels": common_labels(network.name, "connection-profile")
+                        | {"hlfc.dev/organization": org.name},
+                        "annotations": waves.annotation(waves.CHAINCODE_JOBS),
+                    },
+                    "data": data,
+                },
+            )

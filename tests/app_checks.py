@@ -1,0 +1,139 @@
+"""The example application (blueprints/app, @hyperledger/fabric-gateway) run in a twin
+cluster the way an application team runs it: a pod in the organisation's namespace with the
+rendered connection profile, the TLS roots `hlfc trust` fetches from the profile's
+trust.json, and an application identity the enroller wrote. Nothing else is given to it."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from compiler.twin.kube import Kube
+
+APP_IMAGE = "ghcr.io/hlfc-dev/fabric-app:1.0.0"
+ENROLLER_IMAGE = "ghcr.io/hlfc-dev/hlfc-enroller:0.1.0"
+
+_counter = iter(range(1_000_000))
+
+
+def _security() -> dict[str, Any]:
+    return {
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "readOnlyRootFilesystem": True,
+        "runAsNonRoot": True,
+    }
+
+
+def job(namespace: str, org: str, identity: str, steps: list[dict[str, Any]]) -> dict[str, Any]:
+    name = f"app-{identity}-{next(_counter)}-{int(time.time()) % 100000}"
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "backoffLimit": 0,
+            "activeDeadlineSeconds": 600,
+            "template": {
+                "metadata": {"labels": {"app.kubernetes.io/name": "example-app"}},
+                "spec": {
+                    "restartPolicy": "Never",
+                    "automountServiceAccountToken": False,
+                    "securityContext": {
+                        "runAsNonRoot": True,
+                        "runAsUser": 1000,
+                        "runAsGroup": 1000,
+                        "seccompProfile": {"type": "RuntimeDefault"},
+                    },
+                    "initContainers": [
+                        {
+                            "name": "trust",
+                            "image": ENROLLER_IMAGE,
+                            "command": [
+                                "hlfc",
+                                "trust",
+                                "--config",
+                                "/etc/hlfc/profile/trust.json",
+                                "--out",
+                                "/trust",
+                            ],
+                            "securityContext": _security(),
+                            "volumeMounts": [
+                                {"name": "profile", "mountPath": "/etc/hlfc/profile"},
+                                {"name": "trust", "mountPath": "/trust"},
+                                {"name": "tmp", "mountPath": "/tmp"},
+                            ],
+                        }
+                    ],
+                    "containers": [
+                        {
+                            "name": "app",
+                            "image": APP_IMAGE,
+                            "env": [
+                                {
+                                    "name": "PROFILE",
+                                    "value": "/etc/hlfc/profile/connection-profile.json",
+                                },
+                                {"name": "TRUST", "value": "/trust"},
+                                {"name": "MSP", "value": "/msp"},
+                                {"name": "STEPS", "value": json.dumps(steps)},
+                            ],
+                            "securityContext": _security(),
+                            "volumeMounts": [
+                                {"name": "profile", "mountPath": "/etc/hlfc/profile"},
+                                {"name": "trust", "mountPath": "/trust"},
+                                {"name": "msp", "mountPath": "/msp"},
+                                {"name": "tmp", "mountPath": "/tmp"},
+                            ],
+                        }
+                    ],
+                    "volumes": [
+                        {"name": "profile", "configMap": {"name": f"{org}-connection-profile"}},
+                        {"name": "msp", "secret": {"secretName": f"{org}-{identity}-msp"}},
+                        {"name": "trust", "emptyDir": {}},
+                        {"name": "tmp", "emptyDir": {}},
+                    ],
+                },
+            },
+        },
+    }
+
+
+def run(
+    kube: Kube,
+    namespace: str,
+    org: str,
+    identity: str,
+    steps: list[dict[str, Any]],
+    *,
+    tmp: Path,
+    timeout: float = 400,
+) -> list[dict[str, Any]]:
+    """Each step's outcome, as the application printed it."""
+    spec = job(namespace, org, identity, steps)
+    name = spec["metadata"]["name"]
+    path = tmp / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    kube.run(["create", "-f", str(path)])
+    deadline = time.monotonic() + timeout
+    while True:
+        status = kube.get("job", name, "-n", namespace).get("status", {})
+        if status.get("succeeded") or status.get("failed"):
+            break
+        if time.monotonic() > deadline:
+            break
+        time.sleep(2)
+    logs = kube.run(["logs", f"job/{name}", "-n", namespace, "-c", "app"], check=False)
+    if not status.get("succeeded"):
+        trust = kube.run(["logs", f"job/{name}", "-n", namespace, "-c", "trust"], check=False)
+        raise AssertionError(
+            f"application Job {name}: {status}\napp: {logs.stdout}{logs.stderr}\n"
+            f"trust: {trust.stdout}{trust.stderr}"
+        )
+    lines = [json.loads(line) for line in logs.stdout.splitlines() if line.startswith("{")]
+    assert len(lines) == len(steps), logs.stdout
+    return lines
