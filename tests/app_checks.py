@@ -13,9 +13,21 @@ from typing import Any
 import yaml
 
 from compiler.twin.kube import Kube
+from compiler.twin.sync import load
 
 APP_IMAGE = "ghcr.io/hlfc-dev/fabric-app:1.0.0"
-ENROLLER_IMAGE = "ghcr.io/hlfc-dev/hlfc-enroller:0.1.0"
+
+
+def enroller_image(directory: Path) -> str:
+    """The enroller image the cluster directory's own Jobs use (the blueprint names it)."""
+    for res in load(directory):
+        if (
+            res.kind == "Job"
+            and res.obj["metadata"]["labels"].get("app.kubernetes.io/component") == "enroll"
+        ):
+            return str(res.obj["spec"]["template"]["spec"]["containers"][0]["image"])
+    raise AssertionError(f"no enrollment Job in {directory}")
+
 
 _counter = iter(range(1_000_000))
 
@@ -29,7 +41,9 @@ def _security() -> dict[str, Any]:
     }
 
 
-def job(namespace: str, org: str, identity: str, steps: list[dict[str, Any]]) -> dict[str, Any]:
+def job(
+    namespace: str, org: str, identity: str, steps: list[dict[str, Any]], enroller: str
+) -> dict[str, Any]:
     name = f"app-{identity}-{next(_counter)}-{int(time.time()) % 100000}"
     return {
         "apiVersion": "batch/v1",
@@ -52,7 +66,7 @@ def job(namespace: str, org: str, identity: str, steps: list[dict[str, Any]]) ->
                     "initContainers": [
                         {
                             "name": "trust",
-                            "image": ENROLLER_IMAGE,
+                            "image": enroller,
                             "command": [
                                 "hlfc",
                                 "trust",
@@ -110,11 +124,13 @@ def run(
     identity: str,
     steps: list[dict[str, Any]],
     *,
+    directory: Path,
     tmp: Path,
     timeout: float = 400,
 ) -> list[dict[str, Any]]:
-    """Each step's outcome, as the application printed it."""
-    spec = job(namespace, org, identity, steps)
+    """Each step's outcome, as the application printed it; `directory` is the cluster's
+    output directory (for the enroller image its `hlfc trust` runs in)."""
+    spec = job(namespace, org, identity, steps, enroller_image(directory))
     name = spec["metadata"]["name"]
     path = tmp / f"{name}.yaml"
     path.write_text(yaml.safe_dump(spec), encoding="utf-8")

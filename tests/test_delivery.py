@@ -137,10 +137,10 @@ def test_sync_waves_order_every_kind() -> None:
     ]
     hooks = [(w, hook) for w, hook, _ in jobs]
     enroll = [w for w, hook, part in jobs if hook == "Sync" and part == "enroll"]
-    # global: 11 nodes + 6 (org, cluster) admins; minimal: 4 nodes + 2 admins + an
-    # application identity + a chaincode server; consortium: 6 nodes + 5 admins (shared
-    # runs peers in both clusters)
-    assert len(enroll) == 17 + 8 + 11
+    # global: 11 nodes + 6 (org, cluster) admins + 2 application identities + 3 chaincode
+    # servers; minimal: 4 nodes + 2 admins + an application identity + a chaincode server;
+    # consortium: 6 nodes + 5 admins (shared runs peers in both clusters)
+    assert len(enroll) == 22 + 8 + 11
     assert all(max(waves["StatefulSet/ca"]) < w < min(waves["StatefulSet/orderer"]) for w in enroll)
     # channel Jobs: per channel, organisation and cluster; after every node is up.
     # global: orderer-org in 3 clusters + 3 peer orgs; minimal: orderer-org + org1;
@@ -150,9 +150,10 @@ def test_sync_waves_order_every_kind() -> None:
     nodes = max(w for k in ("StatefulSet/orderer", "StatefulSet/peer") for w in waves[k])
     assert all(nodes < w for w in channel)
     # chaincode lifecycle Jobs: per chaincode, member organisation and cluster; after the
-    # channel Jobs (the chaincode is defined on a joined channel). minimal: org1
+    # channel Jobs (the chaincode is defined on a joined channel). minimal: org1; global:
+    # org1, org2, org3
     lifecycle = [w for w, hook, part in jobs if hook == "Sync" and part == "chaincode-lifecycle"]
-    assert len(lifecycle) == 1
+    assert len(lifecycle) == 1 + 3
     assert all(max(channel) < w for w in lifecycle)
     assert len(enroll) + len(channel) + len(lifecycle) == len([h for h in hooks if h[1] == "Sync"])
     assert {hook for _, hook in hooks} == {"Sync", "PostDelete"}

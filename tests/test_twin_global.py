@@ -22,7 +22,7 @@ from compiler.twin.controllers import ROUTER_SLOT
 from compiler.twin.kube import Kube
 from compiler.twin.sync import load
 from compiler.twin.twin import Twin
-from tests import channel_checks, drill, twin_checks
+from tests import app_checks, channel_checks, drill, twin_checks
 from tests.conftest import ROOT
 
 NETWORK = ROOT / "output" / "global-fabric-network"
@@ -31,7 +31,7 @@ pytestmark = [pytest.mark.tools, pytest.mark.twin]
 
 @pytest.fixture(scope="module")
 def twin() -> Iterator[Twin]:
-    for running, _ in twin_checks.running(NETWORK):
+    for running, _ in twin_checks.running(NETWORK, (app_checks.APP_IMAGE,)):
         yield running
 
 
@@ -192,6 +192,140 @@ def test_rerunning_every_channel_job_changes_nothing(twin: Twin) -> None:
         assert changed == [], changed
     after = {s.pod: s.height for s in channel_checks.converged(kubes, everyone, CHANNEL)}
     assert after == before
+
+
+def _lifecycle_jobs() -> list[tuple[str, str, dict[str, Any]]]:
+    out = []
+    for cluster in CLUSTERS:
+        for res in load(NETWORK / cluster):
+            labels = res.obj["metadata"].get("labels", {})
+            if res.kind == "ConfigMap" and labels.get("app.kubernetes.io/component") == (
+                "chaincode-lifecycle"
+            ):
+                job = json.loads(res.obj["data"]["job.json"])
+                out.append((cluster, res.obj["metadata"]["namespace"], job))
+    return out
+
+
+def test_every_lifecycle_job_took_part_in_defining_the_chaincode(twin: Twin) -> None:
+    jobs = _lifecycle_jobs()
+    # org1, org2 and org3, each in its one cluster
+    assert sorted(j["mspID"] for _, _, j in jobs) == ["Org1MSP", "Org2MSP", "Org3MSP"]
+    for cluster, namespace, job in jobs:
+        name = f"supply-chain-assets-{job['organization']}-cc"
+        logs = (
+            _clusters(twin)[cluster]
+            .kube.run(["logs", f"job/{name}", "-n", namespace, "-c", "channel"])
+            .stdout
+        )
+        print(logs)
+        assert f"installed {job['packageID']}" in logs
+        assert "approved assets sequence 1" in logs
+        assert "assets sequence 1 is committed on supply-chain" in logs
+        assert ("committed assets sequence 1 (" in logs) is job["committer"]
+
+
+def _step(peer: str, op: str, fn: str, *args: str, **extra: Any) -> dict[str, Any]:
+    return {"peer": peer, "chaincode": "assets", "op": op, "fn": fn, "args": list(args)} | extra
+
+
+def _app(twin: Twin, cluster: str, org: str, steps: list[dict[str, Any]], tmp: Any) -> list[Any]:
+    out = app_checks.run(
+        _clusters(twin)[cluster].kube, org, org, "app", steps, directory=NETWORK / cluster, tmp=tmp
+    )
+    print(cluster, org, json.dumps(out, indent=1))
+    return out
+
+
+def _eventually(
+    twin: Twin, cluster: str, org: str, step: dict[str, Any], *, want: str, tmp: Any
+) -> None:
+    """A read on a peer that commits the block a little after the submitting one did."""
+    deadline = time.monotonic() + 90
+    while True:
+        (out,) = _app(twin, cluster, org, [step], tmp)
+        if out.get("result") == want or time.monotonic() > deadline:
+            break
+        time.sleep(5)
+    assert out.get("result") == want, out
+
+
+def test_a_transaction_from_one_cluster_is_read_on_another_organisations_peer_elsewhere(
+    twin: Twin, tmp_path: Any
+) -> None:
+    out = _app(
+        twin,
+        "us-east-1",
+        "org1",
+        [_step("org1-peer0", "submit", "Put", "shipment-1", "departed")],
+        tmp_path,
+    )
+    assert out[0]["ok"], out
+    # org1's application, through org2's peer in us-west-2 (the profile's advertised address)
+    _eventually(
+        twin, "us-east-1", "org1", _step("org2-peer0", "evaluate", "Get", "shipment-1"),
+        want="departed", tmp=tmp_path,
+    )  # fmt: skip
+    # org3's application in eu-west-1, on its own peer
+    _eventually(
+        twin, "eu-west-1", "org3", _step("org3-peer0", "evaluate", "Get", "shipment-1"),
+        want="departed", tmp=tmp_path,
+    )  # fmt: skip
+
+
+def test_the_endorsement_policy_is_enforced_at_validation(twin: Twin, tmp_path: Any) -> None:
+    out = _app(
+        twin,
+        "us-east-1",
+        "org1",
+        [
+            # one endorsement where OutOf(2, ...) needs two: ordered, then invalidated
+            _step("org1-peer0", "submit", "Put", "lonely", "x", endorsers=["Org1MSP"]),
+            _step("org1-peer0", "evaluate", "Get", "lonely"),
+            _step("org1-peer0", "submit", "Put", "paired", "y", endorsers=["Org1MSP", "Org3MSP"]),
+            _step("org1-peer0", "evaluate", "Get", "paired"),
+        ],
+        tmp_path,
+    )
+    assert not out[0]["ok"]
+    assert out[0]["code"] == 10, out[0]  # TxValidationCode ENDORSEMENT_POLICY_FAILURE
+    assert not out[1]["ok"] and "not found" in out[1]["error"] + json.dumps(out[1])
+    assert out[2]["ok"], out[2]
+    assert out[3]["result"] == "y"
+
+
+def test_private_data_is_readable_by_collection_members_only(twin: Twin, tmp_path: Any) -> None:
+    out = _app(
+        twin,
+        "us-east-1",
+        "org1",
+        [
+            _step(
+                "org1-peer0", "submit", "PutPrivate", "org1-org2", "price-1",
+                transient={"value": "1200"},
+            ),
+            _step("org1-peer0", "evaluate", "GetPrivate", "org1-org2", "price-1"),
+        ],
+        tmp_path,
+    )  # fmt: skip
+    assert [o["ok"] for o in out] == [True, True], out
+    assert out[1]["result"] == "1200"
+    # org2, a member, in another cluster: its peers pulled the data when they committed
+    _eventually(
+        twin, "us-east-1", "org1",
+        _step("org2-peer0", "evaluate", "GetPrivate", "org1-org2", "price-1"),
+        want="1200", tmp=tmp_path,
+    )  # fmt: skip
+    # org3 is no member: its application, on its own peer, is refused by Fabric
+    (refused,) = _app(
+        twin,
+        "eu-west-1",
+        "org3",
+        [_step("org3-peer0", "evaluate", "GetPrivate", "org1-org2", "price-1")],
+        tmp_path,
+    )
+    assert not refused["ok"]
+    assert "does not have read access" in json.dumps(refused), refused
 
 
 def test_a_killed_orderer_rejoins_and_catches_up(twin: Twin) -> None:

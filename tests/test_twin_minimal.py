@@ -244,6 +244,7 @@ def test_an_application_transacts_with_the_rendered_profile_and_an_enrolled_iden
             ("submit", "PutIfRole", ["auditor", "size", "small"]),
             ("evaluate", "Get", ["size"]),
         ),
+        directory=CLUSTER,
         tmp=tmp_path,
     )
     print(out)
@@ -297,6 +298,7 @@ def test_a_new_version_with_a_sequence_bump_upgrades_the_running_chaincode(
         "org1",
         "app",
         _steps(("evaluate", "Version", []), ("evaluate", "Get", ["colour"])),
+        directory=CLUSTER,
         tmp=tmp_path,
     )
     assert [o.get("result") for o in out] == ["1.1.0", "blue"]
