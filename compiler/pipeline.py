@@ -18,6 +18,7 @@ from compiler.analysis.chaincodes import against_deployed as chaincode_lifecycle
 from compiler.blueprint.loader import load
 from compiler.diagnostics import Diagnostic, error, has_errors, sorted_diagnostics
 from compiler.emit.writer import WriteReport, plan, write_tree
+from compiler.render import profile
 from compiler.render.network import render_network
 
 
@@ -119,6 +120,8 @@ def render_files(files: Iterable[str | Path], out_dir: Path) -> RenderResult:
         return RenderResult(checks, ())
     networks = [c.analysis.network for c in checks if c.analysis is not None]
     writes = tuple(
-        write_tree(out_dir, network.name, plan(render_network(network))) for network in networks
+        write_tree(out_dir, network.name, plan(render_network(network)) | profile.files(network))
+        for network in networks
     )
     return RenderResult(checks, writes)
+

@@ -5,7 +5,10 @@ trust.json, and an application identity the enroller wrote. Nothing else is give
 
 from __future__ import annotations
 
+import base64
 import json
+import os
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -152,4 +155,57 @@ def run(
         )
     lines = [json.loads(line) for line in logs.stdout.splitlines() if line.startswith("{")]
     assert len(lines) == len(steps), logs.stdout
+    return lines
+
+
+def run_outside(
+    kube: Kube,
+    namespace: str,
+    org: str,
+    identity: str,
+    steps: list[dict[str, Any]],
+    *,
+    profile_dir: Path,
+    hosts_file: Path,
+    tmp: Path,
+    timeout: float = 300,
+) -> list[dict[str, Any]]:
+    """The application run outside every cluster, as an application team's machine runs it:
+    the profile files under output/<network>/_profiles/<org>/, the roots `hlfc trust` fetches
+    with their trust.json over the network's public names, and the identity's MSP handed
+    over from its Secret. The twin's public names are its hosts file: the process runs in
+    its own mount namespace where that file is /etc/hosts (what a public zone would be)."""
+    secret = kube.get("secret", f"{org}-{identity}-msp", "-n", namespace)
+    msp = tmp / "msp"
+    msp.mkdir(mode=0o700)
+    for key, value in secret["data"].items():
+        (msp / key).write_bytes(base64.b64decode(value))
+        (msp / key).chmod(0o600)
+    root = Path(__file__).resolve().parent.parent
+    script = (
+        'mount --bind "$HOSTS" /etc/hosts && '
+        '"$HLFC" trust --config "$PROFILE_DIR/trust.json" --out "$TRUST" >&2 && '
+        'exec node "$APP"'
+    )
+    env = {
+        **os.environ,
+        "HOSTS": str(hosts_file),
+        "HLFC": str(root / ".venv" / "bin" / "hlfc"),
+        "PROFILE_DIR": str(profile_dir),
+        "APP": str(root / "blueprints" / "app" / "app.js"),
+        "NODE_PATH": str(root / ".tools" / "app" / "node_modules"),
+        "PROFILE": str(profile_dir / "connection-profile.json"),
+        "TRUST": str(tmp / "trust"),
+        "MSP": str(msp),
+        "STEPS": json.dumps(steps),
+    }
+    done = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+        env=env, capture_output=True, text=True, timeout=timeout, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise AssertionError(f"application outside the clusters: {done.returncode}\n"
+                             f"{done.stdout}{done.stderr}")  # fmt: skip
+    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert len(lines) == len(steps), done.stdout + done.stderr
     return lines

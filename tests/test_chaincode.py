@@ -243,3 +243,52 @@ def test_connection_profiles_name_roots_by_path_and_hold_no_secret() -> None:
             # every root the profile names is one `hlfc trust` fetches with its trust.json
             path = entry["tlsCACerts"]["path"]
             assert path.split("/")[1] in fetched, (path, fetched)
+
+
+def test_profile_files_for_teams_outside_the_clusters_use_advertised_addresses() -> None:
+    from compiler.analysis.endpoints import endpoint  # noqa: PLC0415
+    from compiler.render.profile import files  # noqa: PLC0415
+
+    loaded, _ = load(ROOT / "blueprints" / "global.yaml")
+    assert loaded is not None
+    network = analyze(loaded).network
+    nodes = {n.workload: n for n in network.nodes}
+    rendered = files(network)
+    members = {"org1", "org2", "org3"}  # the orderer organisation runs no peer
+    assert set(rendered) == {
+        f"_profiles/{org}/{f}" for org in members for f in ("connection-profile.json", "trust.json")
+    }
+    for path, data in rendered.items():
+        text = data.decode()
+        assert "PRIVATE KEY" not in text and "BEGIN CERTIFICATE" not in text
+        # committed: what `make render` wrote is what the renderer makes
+        assert (ROOT / "output" / network.name / path).read_bytes() == data
+        if path.endswith("trust.json"):
+            for org in json.loads(text)["organizations"]:
+                (ca,) = [o.ca for o in network.orgs if o.name == org["name"]]
+                assert org["caURL"] == f"https://{endpoint(network, ca).advertised}"
+            continue
+        profile = json.loads(text)
+        for section in ("peers", "orderers", "certificateAuthorities"):
+            for name, entry in profile[section].items():
+                url = entry["url"].split("://", 1)[1]
+                # every cluster of global has ingress: no in-cluster name reaches a client
+                assert url == endpoint(network, nodes[name]).external, (path, name)
+
+
+def test_stale_profile_files_are_removed(tmp_path: Path) -> None:
+    from compiler.pipeline import render_files  # noqa: PLC0415
+
+    doc = yaml.safe_load(MINIMAL.read_text(encoding="utf-8"))
+    path = tmp_path / "minimal.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    out = tmp_path / "out"
+    assert render_files([path], out).ok
+    profile = out / "minimal" / "_profiles" / "org1" / "connection-profile.json"
+    assert profile.is_file()
+    doc["spec"]["channels"] = []  # no channel: no member organisation, no profile
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    result = render_files([path], out)
+    assert result.ok, [d.message for c in result.checks for d in c.diagnostics]
+    assert "_profiles/org1/connection-profile.json" in result.writes[0].removed
+    assert not (out / "minimal" / "_profiles").exists()

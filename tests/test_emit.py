@@ -92,6 +92,7 @@ def test_layout_and_kustomization(tmp_path: Path) -> None:
     root = tmp_path / "global-fabric-network"
     assert sorted(p.name for p in root.iterdir()) == [
         "_argocd",
+        "_profiles",
         "eu-west-1",
         "us-east-1",
         "us-west-2",

@@ -273,6 +273,29 @@ def test_a_transaction_from_one_cluster_is_read_on_another_organisations_peer_el
     )  # fmt: skip
 
 
+def test_an_application_outside_every_cluster_uses_the_profile_file(
+    twin: Twin, tmp_path: Any
+) -> None:
+    """output/<network>/_profiles/org1: every address public, roots fetched from outside."""
+    cluster = _clusters(twin)["us-east-1"]
+    steps = [
+        _step("org1-peer0", "submit", "Put", "shipment-outside", "arrived"),
+        _step("org3-peer1", "evaluate", "Get", "shipment-1"),
+    ]
+    out = app_checks.run_outside(
+        cluster.kube, "org1", "org1", "app", steps,
+        profile_dir=NETWORK / "_profiles" / "org1", hosts_file=cluster.hosts_file,
+        tmp=tmp_path,
+    )  # fmt: skip
+    print(json.dumps(out, indent=1))
+    assert out[0]["ok"], out
+    assert out[1]["result"] == "departed", out
+    _eventually(
+        twin, "eu-west-1", "org3", _step("org3-peer0", "evaluate", "Get", "shipment-outside"),
+        want="arrived", tmp=tmp_path,
+    )  # fmt: skip
+
+
 def test_the_endorsement_policy_is_enforced_at_validation(twin: Twin, tmp_path: Any) -> None:
     out = _app(
         twin,

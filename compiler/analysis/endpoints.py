@@ -112,10 +112,15 @@ class Dial:
     port: int
 
 
-def address(network: Network, source: Node, target: Node, admin: bool = False) -> tuple[str, int]:
-    """Host and port `source` dials `target` on: in-cluster name, or external across clusters."""
+def address(
+    network: Network, source: Node | None, target: Node, admin: bool = False
+) -> tuple[str, int]:
+    """Host and port `source` dials `target` on: in-cluster name, or external across clusters.
+
+    `source=None` is a client outside every cluster: it dials what the network advertises."""
     ep = endpoint(network, target)
-    if source.cluster == target.cluster or ep.external_host is None or ep.external_port is None:
+    same_cluster = source is not None and source.cluster == target.cluster
+    if same_cluster or ep.external_host is None or ep.external_port is None:
         return ep.service_host, ORDERER_ADMIN_PORT if admin else ep.port
     if admin and ep.admin_external_host and ep.admin_external_port:
         return ep.admin_external_host, ep.admin_external_port

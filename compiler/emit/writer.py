@@ -9,8 +9,8 @@ Determinism is made here, not hoped for in the renderers:
 - libyaml's C emitter with fixed options, multi-line strings as `|` blocks;
 - layout `<out>/<network>/<cluster>/<namespace>/<kind>-<name>.yaml` and a kustomization.yaml
   per cluster;
-- files are rewritten only when their bytes change, and stale `.yaml` files of an earlier
-  render are removed, only inside `<out>/<network>/`.
+- files are rewritten only when their bytes change, and stale `.yaml` and `.json` files of
+  an earlier render are removed, only inside `<out>/<network>/` (hlfc owns that tree).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ _UNORDERED_LISTS: dict[str, tuple[str, ...]] = {
     "resources": (),  # kustomization resources: plain strings
 }
 CLUSTER_WIDE_DIR = "_cluster"
+STALE = (".json", ".yaml")  # what a render writes, so what a later render may remove
 
 
 class _Dumper(yaml.CSafeDumper):
@@ -160,7 +161,7 @@ def write_tree(out_dir: Path, network: str, files: Mapping[str, bytes]) -> Write
         written.append(rel)
     removed: list[str] = []
     if root.is_dir():
-        for path in sorted(root.rglob("*.yaml")):
+        for path in sorted(p for suffix in STALE for p in root.rglob(f"*{suffix}")):
             rel = path.relative_to(root).as_posix()
             if rel not in files and path.is_file():
                 path.unlink()

@@ -66,7 +66,9 @@ def _meta(
     }
 
 
-def consenters_from(network: Network, source: Node, channel: ChannelInfo) -> list[dict[str, Any]]:
+def consenters_from(
+    network: Network, source: Node | None, channel: ChannelInfo
+) -> list[dict[str, Any]]:
     """Each consenter of `channel` as a pod beside `source` reaches it (in-cluster name in
     its own cluster, advertised address elsewhere)."""
     out = []
@@ -88,7 +90,7 @@ def _orgs(network: Network, party: Party) -> list[Org]:
 
 
 def trust_for(
-    network: Network, source: Node, orgs: list[Org], channel: ChannelInfo | None
+    network: Network, source: Node | None, orgs: list[Org], channel: ChannelInfo | None
 ) -> dict[str, Any]:
     """What the trust sidecar fetches: the roots of `orgs`, and the TLS certificates of the
     channel's consenters (if a channel is given), all as reached from beside `source`."""

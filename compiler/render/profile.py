@@ -7,6 +7,11 @@ pod of that cluster reaches it (in-cluster names at home, advertised addresses e
 TLS roots exist only at run time, so each `tlsCACerts` is a `path` relative to the
 directory `hlfc trust --config trust.json --out DIR` fills from the CAs (the ConfigMap
 carries that trust.json too). No certificate, and no key, is in the profile.
+
+Application teams outside the clusters get the same pair as plain files,
+`<network>/_profiles/<org>/{connection-profile,trust}.json`, with every address the one
+the network advertises (external names where a cluster has ingress): not a manifest, no
+Argo CD Application syncs that folder.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from compiler.render.manifest import Manifest, common_labels
 
 PROFILE_FILE = "connection-profile.json"
 TRUST_FILE = "trust.json"
+PROFILES_DIR = "_profiles"
 
 
 def name(org: Org) -> str:
@@ -34,7 +40,7 @@ def _root(org_name: str) -> dict[str, str]:
     return {"path": f"msp/{org_name}/tlscacerts/tlsca.pem"}
 
 
-def _endpoint(network: Network, source: Node, node: Node, scheme: str) -> dict[str, Any]:
+def _endpoint(network: Network, source: Node | None, node: Node, scheme: str) -> dict[str, Any]:
     host, port = address(network, source, node)
     return {
         "url": f"{scheme}://{host}:{port}",
@@ -43,8 +49,13 @@ def _endpoint(network: Network, source: Node, node: Node, scheme: str) -> dict[s
     }
 
 
-def profile(network: Network, org: Org, cluster: str) -> dict[str, Any]:
-    source = next(p for p in org.peers if p.cluster == cluster)
+def _source(org: Org, cluster: str | None) -> Node | None:
+    """A peer of `org` in `cluster` (addresses as pods there reach them), or None: outside."""
+    return None if cluster is None else next(p for p in org.peers if p.cluster == cluster)
+
+
+def profile(network: Network, org: Org, cluster: str | None) -> dict[str, Any]:
+    source = _source(org, cluster)
     channels = [c for c in network.channels if org in member_orgs(network, c)]
     members: dict[str, Org] = {}
     orderer_side: dict[str, Org] = {}
@@ -100,8 +111,8 @@ def profile(network: Network, org: Org, cluster: str) -> dict[str, Any]:
     }
 
 
-def trust(network: Network, org: Org, cluster: str) -> dict[str, Any]:
-    source = next(p for p in org.peers if p.cluster == cluster)
+def trust(network: Network, org: Org, cluster: str | None) -> dict[str, Any]:
+    source = _source(org, cluster)
     orgs: dict[str, Org] = {}
     for ch in network.channels:
         if org in member_orgs(network, ch):
@@ -109,15 +120,33 @@ def trust(network: Network, org: Org, cluster: str) -> dict[str, Any]:
     return channel_render.trust_for(network, source, list(orgs.values()), None)
 
 
-def render(network: Network) -> Iterator[Manifest]:
+def _members(network: Network) -> Iterator[Org]:
     for org in network.orgs:
-        if not any(org in member_orgs(network, ch) for ch in network.channels):
-            continue
+        if any(org in member_orgs(network, ch) for ch in network.channels):
+            yield org
+
+
+def _data(network: Network, org: Org, cluster: str | None) -> dict[str, str]:
+    return {
+        PROFILE_FILE: json.dumps(profile(network, org, cluster), indent=2) + "\n",
+        TRUST_FILE: json.dumps(trust(network, org, cluster), indent=2) + "\n",
+    }
+
+
+def files(network: Network) -> dict[str, bytes]:
+    """The profiles for clients outside the clusters: path under the network's output
+    directory → bytes."""
+    return {
+        f"{PROFILES_DIR}/{org.name}/{file}": text.encode("utf-8")
+        for org in _members(network)
+        for file, text in _data(network, org, None).items()
+    }
+
+
+def render(network: Network) -> Iterator[Manifest]:
+    for org in _members(network):
         for cluster in sorted({p.cluster for p in org.peers}):
-            data = {
-                PROFILE_FILE: json.dumps(profile(network, org, cluster), indent=2) + "\n",
-                TRUST_FILE: json.dumps(trust(network, org, cluster), indent=2) + "\n",
-            }
+            data = _data(network, org, cluster)
             yield Manifest(
                 cluster,
                 org.namespace,
