@@ -260,6 +260,7 @@ check: render
 
 bench: env
 	$(BIN)/python bench/bench_render.py
+	$(BIN)/python bench/bench_plan.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

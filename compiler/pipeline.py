@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -18,6 +18,8 @@ from compiler.analysis.chaincodes import against_deployed as chaincode_lifecycle
 from compiler.blueprint.loader import load
 from compiler.diagnostics import Diagnostic, error, has_errors, sorted_diagnostics
 from compiler.emit.writer import WriteReport, plan, write_tree
+from compiler.plan.model import Plan
+from compiler.plan.plan import compare
 from compiler.render import profile
 from compiler.render.network import render_network
 
@@ -125,3 +127,36 @@ def render_files(files: Iterable[str | Path], out_dir: Path) -> RenderResult:
     )
     return RenderResult(checks, writes)
 
+
+@dataclass(frozen=True)
+class PlanResult:
+    new: FileResult
+    base: FileResult | None  # None: the blueprint is new (not in the base)
+    plan: Plan | None  # None unless both files are valid
+
+    @property
+    def checks(self) -> tuple[FileResult, ...]:
+        return (self.new,) if self.base is None else (self.new, self.base)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+
+def plan_file(
+    new_file: str | Path, base_file: str | Path | None, acknowledged: Iterable[str] = ()
+) -> PlanResult:
+    """What syncing `new_file` does to the network `base_file` compiles to. Writes nothing."""
+    new = check_file(new_file)
+    base = check_file(base_file) if base_file is not None else None
+    if new.analysis is None or not new.ok or (base is not None and not base.ok):
+        return PlanResult(new, base, None)
+    network = new.analysis.network
+    if base is None or base.analysis is None:
+        old_network = replace(network, clusters=(), orgs=(), channels=())
+        old_manifests = []
+    else:
+        old_network = base.analysis.network
+        old_manifests = render_network(old_network)
+    result = compare(old_network, network, old_manifests, render_network(network), acknowledged)
+    return PlanResult(new, base, result)

@@ -1,7 +1,8 @@
 """The import contract between layers (ARCHITECTURE.md), checked on the source.
 
 blueprint → (nothing above it); analysis → blueprint; render → analysis, blueprint;
-emit → render.manifest only; cli → anything; enroll and twin → nothing of hlfc.
+plan → analysis, blueprint, render; emit → render.manifest only; cli → anything; enroll and
+twin → nothing of hlfc.
 """
 
 from __future__ import annotations
@@ -20,9 +21,21 @@ ALLOWED: dict[str, set[str]] = {
     "analysis": {"blueprint"},
     "render": {"analysis", "blueprint"},
     "emit": {"render.manifest"},
-    "pipeline": {"analysis", "blueprint", "emit", "render"},
+    # compares two compiled networks: pure, like render
+    "plan": {"analysis", "blueprint", "render"},
+    "pipeline": {"analysis", "blueprint", "emit", "render", "plan"},
     "graph": {"analysis", "blueprint"},
-    "cli": {"analysis", "blueprint", "emit", "render", "pipeline", "graph", "enroll", "twin"},
+    "cli": {
+        "analysis",
+        "blueprint",
+        "emit",
+        "render",
+        "plan",
+        "pipeline",
+        "graph",
+        "enroll",
+        "twin",
+    },
     "enroll": set(),
     # judges output/ as a cluster would: reads files, never the compiler's objects
     "twin": set(),

@@ -1,12 +1,13 @@
-"""`hlfc`: validate, analyze, render, schema, graph, enroll, twin.
+"""`hlfc`: validate, analyze, render, plan, schema, graph, enroll, twin.
 
 Exit codes: 0 ok (warnings allowed), 1 invalid blueprint, 2 usage error (bad options, a
-file that cannot be read).
+file that cannot be read); `plan` also 3: hazards not acknowledged.
 """
 
 from __future__ import annotations
 
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,15 +17,19 @@ from compiler import __version__
 from compiler.analysis.endpoints import dial_table
 from compiler.analysis.quorum import quorum_table
 from compiler.blueprint.schema import schema_text
+from compiler.cli import plan_report
+from compiler.cli.gitbase import BaseError, blueprint_at
 from compiler.cli.reporters import REPORTERS, Reporter
 from compiler.codes import UNREADABLE_INPUT
 from compiler.enroll.main import main as enroll_main
 from compiler.graph import FORMATS, render_graph
-from compiler.pipeline import FileResult, against_deployed, check_files, render_files
+from compiler.pipeline import FileResult, against_deployed, check_files, plan_file, render_files
+from compiler.plan.model import HAZARD_CLASSES
 
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
+EXIT_HAZARD = 3  # hlfc plan: hazards that nobody acknowledged
 
 _format = click.option(
     "--format",
@@ -119,6 +124,58 @@ def render(files: tuple[Path, ...], out_dir: Path, fmt: str) -> None:
     result = render_files(files, out_dir)
     _emit(REPORTERS[fmt].render(result.checks, result.writes))
     sys.exit(_exit_code(result.checks))
+
+
+@cli.command("plan")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--base", "base_ref", default=None, help="git ref of the base  [default: HEAD]")
+@click.option(
+    "--base-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="the base blueprint as a file, instead of --base",
+)
+@click.option(
+    "--ack",
+    "acks",
+    multiple=True,
+    type=click.Choice(HAZARD_CLASSES),
+    help="acknowledge a class of hazard (repeatable): it no longer fails the plan",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def plan_command(
+    file: Path, base_ref: str | None, base_file: Path | None, acks: tuple[str, ...], fmt: str
+) -> None:
+    """Classify what syncing FILE will do to the network its base compiles to.
+
+    Exit 0 no hazard, 3 hazards not acknowledged, 1 invalid blueprint, 2 usage. Writes nothing.
+    """
+    if base_ref is not None and base_file is not None:
+        raise click.UsageError("give --base or --base-file, not both")
+    with tempfile.TemporaryDirectory(prefix="hlfc-plan-") as tmp:
+        label = str(base_file) if base_file is not None else f"git {base_ref or 'HEAD'}"
+        if base_file is None:
+            try:
+                base_path = blueprint_at(file, base_ref or "HEAD", Path(tmp))
+            except BaseError as exc:
+                click.echo(f"error: {exc}", err=True)
+                sys.exit(EXIT_USAGE)
+            if base_path is None:
+                label += " (the file is new there)"
+        else:
+            base_path = base_file
+        result = plan_file(file, base_path, acks)
+    if result.plan is None:
+        _emit(REPORTERS["json" if fmt == "json" else "text"].diagnostics(list(result.checks)))
+        sys.exit(_exit_code(result.checks) or EXIT_INVALID)
+    code = EXIT_HAZARD if result.plan.unacknowledged else EXIT_OK
+    if fmt == "json":
+        _emit(plan_report.as_json(result.plan, str(file), label, code))
+    else:
+        _emit(plan_report.text(result.plan, str(file), label))
+    sys.exit(code)
 
 
 @cli.command()

@@ -1,0 +1,74 @@
+"""In-place changes: what the sync creates, updates, prunes or keeps, and which pods
+restart, in sync-wave order, with the PodDisruptionBudget that covers each."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from compiler.plan.context import Context
+from compiler.plan.model import IN_PLACE, Change
+from compiler.plan.objects import Key, dotted, get, pods_of
+from compiler.plan.rules.recreate import immutable_paths
+
+WAVE = "argocd.argoproj.io/sync-wave"
+
+
+def _wave(obj: Mapping[str, Any]) -> int:
+    return int((get(obj, "metadata", "annotations") or {}).get(WAVE, "0"))
+
+
+def _kept(obj: Mapping[str, Any]) -> bool:
+    options = (get(obj, "metadata", "annotations") or {}).get("argocd.argoproj.io/sync-options", "")
+    return "Prune=false" in str(options)
+
+
+def _budget(ctx: Context, key: Key, obj: Mapping[str, Any]) -> str:
+    labels = get(obj, "spec", "template", "metadata", "labels") or {}
+    for other_key, other in ctx.objects.new.items():
+        if (other_key.kind, other_key.cluster, other_key.namespace) != (
+            "PodDisruptionBudget",
+            key.cluster,
+            key.namespace,
+        ):
+            continue
+        selector = get(other, "spec", "selector", "matchLabels") or {}
+        if selector and all(labels.get(k) == v for k, v in selector.items()):
+            spec = other["spec"]
+            rule = (f"maxUnavailable {spec['maxUnavailable']}" if "maxUnavailable" in spec
+                    else f"minAvailable {spec.get('minAvailable')}")  # fmt: skip
+            return (f"; PodDisruptionBudget {other_key.name} ({rule}) guards evictions, a "
+                    "rolling update replaces the pod regardless")  # fmt: skip
+    return "; no PodDisruptionBudget covers it"
+
+
+def check(ctx: Context) -> Iterator[Change]:
+    restarts = []
+    for key, paths in ctx.objects.modified:
+        old, new = ctx.objects.old[key], ctx.objects.new[key]
+        if immutable_paths(key, old, new, paths):
+            continue  # the recreate rule reports it
+        fields = ", ".join(sorted({dotted(p[:4]) for p in paths}))
+        template = any(p[:2] == ("spec", "template") for p in paths)
+        if key.kind in {"StatefulSet", "Deployment"} and template:
+            restarts.append((_wave(new), key, fields))
+            continue
+        yield Change(IN_PLACE, str(key), f"updated in place ({fields})", objects=(str(key),))
+    for order, (wave, key, fields) in enumerate(sorted(restarts, key=lambda r: (r[0], r[1]))):
+        new = ctx.objects.new[key]
+        yield Change(
+            IN_PLACE, str(key),
+            f"pods restart (restart {order + 1} of {len(restarts)}, sync wave {wave}; "
+            f"{fields}){_budget(ctx, key, new)}",
+            objects=(str(key),), pods=pods_of(key, new),
+        )  # fmt: skip
+    for key in ctx.objects.added:
+        yield Change(IN_PLACE, str(key), f"created (sync wave {_wave(ctx.objects.new[key])})",
+                     objects=(str(key),))  # fmt: skip
+    for key in ctx.objects.removed:
+        old = ctx.objects.old[key]
+        if _kept(old):
+            message = "no longer rendered; kept by Argo CD (Prune=false), no longer managed"
+        else:
+            message = "pruned: Argo CD deletes it"
+        yield Change(IN_PLACE, str(key), message, objects=(str(key),))
