@@ -21,7 +21,6 @@ from compiler.cli import plan_report
 from compiler.cli.gitbase import BaseError, blueprint_at
 from compiler.cli.reporters import REPORTERS, Reporter
 from compiler.codes import UNREADABLE_INPUT
-from compiler.enroll.main import main as enroll_main
 from compiler.graph import FORMATS, render_graph
 from compiler.pipeline import FileResult, against_deployed, check_files, plan_file, render_files
 from compiler.plan.model import HAZARD_CLASSES
@@ -230,6 +229,10 @@ def schema(out_file: Path) -> None:
 )
 def enroll(config_path: Path, revoke_identity: bool) -> None:
     """In-cluster: give one identity its MSP and TLS Secrets from Fabric CA."""
+    # imported here: the enroller's HTTP and Kubernetes clients cost every other command
+    # a quarter of a second at start-up
+    from compiler.enroll.main import main as enroll_main  # noqa: PLC0415
+
     sys.exit(enroll_main(config_path, revoke_identity=revoke_identity))
 
 
