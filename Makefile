@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 BLUEPRINTS := $(sort $(wildcard blueprints/*.yaml))
 
-.PHONY: env render schema lint tools fabric kubernetes twin-tools test check bench clean
+.PHONY: env render schema lint tools fabric kubernetes twin-tools test check bench fuzz clean
 
 # Go-built test tools, cached in a git-ignored folder; the module proxy is the only source.
 TOOLS := $(CURDIR)/.tools
@@ -257,6 +257,14 @@ check: render
 	@untracked=$$(git status --porcelain --untracked-files=all -- output schemas docs); \
 	  if [ -n "$$untracked" ]; then echo "$$untracked"; \
 	  echo "untracked files in output/ or schemas/: run 'make render' and commit"; exit 1; fi
+
+# Not part of `make test`: 5,000 structure-aware and 5,000 byte-damaged blueprints, random
+# seeds, each answered within a deadline with positioned diagnostics (make test runs a
+# fixed-seed slice of the same generators).
+FUZZ_EXAMPLES ?= 5000
+fuzz: env
+	HLFC_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -p no:cacheprovider -q \
+	  --hypothesis-show-statistics tests/test_properties.py
 
 bench: env
 	$(BIN)/python bench/bench_render.py

@@ -17,6 +17,7 @@ CODES: dict[str, str] = {
     "Y005": "duplicate mapping key",
     "Y006": "more than one YAML document in a file",
     "Y007": "unsupported YAML tag or key type",
+    "Y008": "aliases that expand past the bound the file's size sets, or an alias cycle",
     # schema: the models
     "S001": "unknown key",
     "S002": "required key missing",

@@ -95,3 +95,34 @@ def test_valid_blueprint_keeps_positions() -> None:
     # `name: org1` of the second organisation, as written in the file
     line = next(i for i, t in enumerate(MINIMAL.read_text().splitlines(), 1) if "- name: org1" in t)
     assert loaded.source.locate(("spec", "organizations", 1, "name")) == Position(line, 13)
+
+
+HOSTILE = ["y008-alias-bomb.yaml", "y008-alias-cycle.yaml", "y004-deep-nesting.yaml"]
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+@pytest.mark.parametrize("command", ["validate", "render"])
+def test_hostile_yaml_fails_positioned_in_a_real_process_under_a_memory_cap(
+    name: str, command: str, tmp_path: Path
+) -> None:
+    """The CLI as a user runs it, with 1 GiB of address space: exit 1, a positioned
+    diagnostic, no traceback (the alias bomb used to grow past 4 GB)."""
+    import resource  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    from tests.conftest import BAD  # noqa: PLC0415
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    args = [command, str(BAD / name)] + (["-o", str(tmp_path)] if command == "render" else [])
+    done = subprocess.run(
+        [sys.executable, "-m", "compiler", *args],
+        capture_output=True, text=True, timeout=60, preexec_fn=cap, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and "MemoryError" not in done.stderr
+    first = done.stdout.splitlines()[0]
+    assert first.startswith(f"{BAD / name}:") and ":1:1:" not in first, first
+    assert list(tmp_path.iterdir()) == []

@@ -1,9 +1,15 @@
-"""Property tests: whatever a mutated blueprint looks like, hlfc answers with diagnostics,
-never an exception; a mutation that stays valid also renders."""
+"""Property tests: whatever a mutated blueprint looks like, hlfc answers with positioned
+diagnostics within a deadline, never an exception; a mutation that stays valid also renders.
+
+`make test` runs a fixed-seed slice (derandomized); `make fuzz` runs the same generators at
+HLFC_FUZZ_EXAMPLES inputs each, randomly seeded (structure-aware mutations of the example
+networks, and byte-level damage including alias and nesting attacks)."""
 
 from __future__ import annotations
 
 import copy
+import os
+import signal
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -15,6 +21,8 @@ from hypothesis import strategies as st
 from compiler.pipeline import check_file, render_files
 from tests.conftest import GLOBAL, MINIMAL
 
+FUZZ = int(os.environ.get("HLFC_FUZZ_EXAMPLES", "0"))
+DEADLINE_S = 10  # per input: a hang is a failure, not a slow test
 SEEDS = [yaml.safe_load(MINIMAL.read_text()), yaml.safe_load(GLOBAL.read_text())]
 
 scalars = st.one_of(
@@ -78,7 +86,26 @@ def mutated(draw: st.DrawFn) -> Any:
     return doc
 
 
+class Hang(Exception):
+    pass
+
+
+def _alarm(signum: int, frame: Any) -> None:
+    raise Hang(f"no answer within {DEADLINE_S} s")
+
+
 def _check_and_render(text: str | bytes) -> None:
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(DEADLINE_S)
+    try:
+        _judge(text)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _judge(text: str | bytes) -> None:
+    lines = (text.encode() if isinstance(text, str) else text).count(b"\n") + 1
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "b.yaml"
         if isinstance(text, bytes):
@@ -87,19 +114,37 @@ def _check_and_render(text: str | bytes) -> None:
             path.write_text(text, encoding="utf-8")
         result = check_file(path)
         for d in result.diagnostics:
-            assert d.file == str(path) and d.position.line >= 1 and d.position.column >= 1
+            assert d.file == str(path) and 1 <= d.position.line <= lines + 1, d
+            assert d.position.column >= 1, d
             d.render()
         if result.ok:
             assert render_files([path], Path(tmp) / "out").ok
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def _settings(slice_examples: int) -> settings:
+    return settings(
+        max_examples=FUZZ or slice_examples,
+        derandomize=not FUZZ,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+
+
+@_settings(300)
 @given(mutated())
 def test_mutated_blueprints_never_raise(doc: Any) -> None:
     _check_and_render(yaml.safe_dump(doc, allow_unicode=True))
 
 
-@settings(max_examples=200, deadline=None)
+BOMB = b"".join(
+    [b"x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"]
+    + [f"x{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n".encode() for i in range(1, 9)]
+)
+ATTACKS = [b":", b"- ", b"\t", b"{", b"&a ", b"*a", b"!!", b"\n  x: [", b"{a: " * 5000,
+           b"[" * 3000, b"&a [*a]", BOMB]  # fmt: skip
+
+
+@_settings(200)
 @given(st.data())
 def test_damaged_text_never_raises(data: st.DataObject) -> None:
     raw = bytearray(MINIMAL.read_bytes())
@@ -111,7 +156,5 @@ def test_damaged_text_never_raises(data: st.DataObject) -> None:
         elif op == "cut":
             del raw[at : at + data.draw(st.integers(1, 40))]
         else:
-            raw[at:at] = data.draw(
-                st.sampled_from([b":", b"- ", b"\t", b"{", b"&a ", b"*a", b"!!", b"\n  x: ["])
-            )
+            raw[at:at] = data.draw(st.sampled_from(ATTACKS))
     _check_and_render(bytes(raw))

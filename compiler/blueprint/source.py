@@ -13,6 +13,7 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.composer import Composer, MaxDepthExceededError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -25,6 +26,67 @@ _SCALAR_TAGS = frozenset(
     f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")
 )
 _MAX_BYTES = 16 * 1024 * 1024
+# A blueprint nests about a dozen levels; far deeper is damage or an attack, refused with
+# the position where it passes this depth instead of a RecursionError at 1:1.
+MAX_DEPTH = 64
+# Aliases share nodes, so a small file can stand for a huge document ("billion laughs").
+# Expanding one is allowed this many values per node the file really has, plus a margin.
+ALIAS_EXPANSION = 10
+ALIAS_MARGIN = 1000
+
+
+class _Refused(Exception):
+    """The document cannot be walked: an alias cycle or an expansion past the bound."""
+
+    def __init__(self, code: str, message: str, node: Node, path: Path) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.node = node
+        self.path = path
+
+
+class _Composer(Composer):
+    """ruamel's composer, remembering where each open collection started and in which
+    parent, so that a nesting error can point where the nesting starts."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.warn_double_anchors = False  # legal YAML (the later anchor wins): no warning
+        self.open: list[tuple[Any, Any]] = []  # (parent node, start mark of the child)
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self.open.append((parent, self.parser.peek_event().start_mark))
+        node = super().compose_node(parent, index)
+        self.open.pop()  # not on error: the stack is what the error handler reads
+        return node
+
+    def nesting_start(self) -> Any:
+        """The outermost collection from which the document only goes deeper: each level
+        below it is the first entry of the one above, so far (where the run begins)."""
+        start = len(self.open) - 1
+        while start > 0:
+            parent = self.open[start][0]
+            if parent is None or len(parent.value) > 0:
+                break
+            start -= 1
+        return self.open[start][1]
+
+
+def _distinct_nodes(root: Node) -> int:
+    """Nodes of the composed graph, each counted once however many aliases share it."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            stack.extend(n for pair in node.value for n in pair)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+    return len(seen)
 
 
 @dataclass
@@ -63,10 +125,13 @@ def _pos(node: Node) -> Position:
 
 
 class _Walker:
-    def __init__(self, yaml: YAML, source: SourceMap) -> None:
+    def __init__(self, yaml: YAML, source: SourceMap, budget: int) -> None:
         self._yaml = yaml
         self.source = source
         self.diagnostics: list[Diagnostic] = []
+        self._budget = budget  # values left to construct: bounds alias expansion
+        self._limit = budget
+        self._open: set[int] = set()  # collections being walked: an alias to one is a cycle
 
     def _fail(self, code: str, path: Path, message: str, node: Node) -> None:
         self.diagnostics.append(
@@ -74,11 +139,29 @@ class _Walker:
         )
 
     def value(self, node: Node, path: Path) -> Any:
+        self._budget -= 1
+        if self._budget < 0:
+            raise _Refused(
+                "Y008",
+                f"aliases expand the document past {self._limit} values, "
+                f"{ALIAS_EXPANSION} times what the file holds: refused (an alias bomb?); "
+                "the anchor being expanded is here",
+                node,
+                path,
+            )
         self.source.values.setdefault(path, _pos(node))
-        if isinstance(node, MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, SequenceNode):
-            return [self.value(item, (*path, i)) for i, item in enumerate(node.value)]
+        if isinstance(node, MappingNode | SequenceNode):
+            if id(node) in self._open:
+                raise _Refused(
+                    "Y008", "an alias refers to a collection that contains it", node, path
+                )
+            self._open.add(id(node))
+            try:
+                if isinstance(node, MappingNode):
+                    return self._mapping(node, path)
+                return [self.value(item, (*path, i)) for i, item in enumerate(node.value)]
+            finally:
+                self._open.discard(id(node))
         if isinstance(node, ScalarNode):
             if node.tag not in _SCALAR_TAGS:
                 self._fail("Y007", path, f"unsupported YAML tag {node.tag!r}", node)
@@ -149,8 +232,16 @@ def read_document(file: str | FsPath) -> tuple[Document | None, list[Diagnostic]
         return fail("Y002", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", line)
 
     yaml = YAML(typ="safe", pure=True)
+    yaml.max_depth = MAX_DEPTH
+    yaml.Composer = _Composer
     try:
         nodes = list(yaml.compose_all(text))
+    except MaxDepthExceededError:
+        mark = yaml.composer.nesting_start()
+        return fail(
+            "Y004", f"nesting deeper than {MAX_DEPTH} levels starts here (a blueprint needs "
+            "about a dozen)", mark.line + 1, mark.column + 1,
+        )  # fmt: skip
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = str(exc.problem or "syntax error")
@@ -180,9 +271,13 @@ def read_document(file: str | FsPath) -> tuple[Document | None, list[Diagnostic]
             second.column,
         )
 
-    walker = _Walker(yaml, source)
+    budget = ALIAS_EXPANSION * _distinct_nodes(nodes[0]) + ALIAS_MARGIN
+    walker = _Walker(yaml, source, budget)
     try:
         data = walker.value(nodes[0], ())
+    except _Refused as exc:
+        refused = Diagnostic(exc.code, Severity.ERROR, exc.path, exc.message, name, _pos(exc.node))
+        return None, [refused]
     except RecursionError:
         return fail("Y004", "nesting is too deep")
     except YAMLError as exc:  # e.g. an invalid timestamp that matched the resolver
