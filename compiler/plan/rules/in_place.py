@@ -23,9 +23,12 @@ def _kept(obj: Mapping[str, Any]) -> bool:
     return "Prune=false" in str(options)
 
 
-def _budget(ctx: Context, key: Key, obj: Mapping[str, Any]) -> str:
+def _budgets(ctx: Context, key: Key, obj: Mapping[str, Any]) -> list[tuple[Key, int]]:
+    """The PodDisruptionBudgets whose selector picks this workload's pods, with the number of
+    pods each lets be down at once (maxUnavailable; a minAvailable leaves 0 to compute)."""
     labels = get(obj, "spec", "template", "metadata", "labels") or {}
-    for other_key, other in ctx.objects.new.items():
+    found = []
+    for other_key, other in sorted(ctx.objects.new.items()):
         if (other_key.kind, other_key.cluster, other_key.namespace) != (
             "PodDisruptionBudget",
             key.cluster,
@@ -34,12 +37,31 @@ def _budget(ctx: Context, key: Key, obj: Mapping[str, Any]) -> str:
             continue
         selector = get(other, "spec", "selector", "matchLabels") or {}
         if selector and all(labels.get(k) == v for k, v in selector.items()):
-            spec = other["spec"]
-            rule = (f"maxUnavailable {spec['maxUnavailable']}" if "maxUnavailable" in spec
-                    else f"minAvailable {spec.get('minAvailable')}")  # fmt: skip
-            return (f"; PodDisruptionBudget {other_key.name} ({rule}) guards evictions, a "
-                    "rolling update replaces the pod regardless")  # fmt: skip
-    return "; no PodDisruptionBudget covers it"
+            found.append((other_key, int(other["spec"].get("maxUnavailable", 0))))
+    return found
+
+
+def _budget_text(ctx: Context, key: Key, wave_keys: list[Key]) -> str:
+    """Whether the PDB allows what the sync does: Argo CD applies a wave's changed
+    workloads together, so every covered pod of the wave restarts at the same time (a
+    rolling update does not consult the budget; evictions and drains do)."""
+    new = ctx.objects.new[key]
+    budgets = _budgets(ctx, key, new)
+    if not budgets:
+        return "; no PodDisruptionBudget covers it"
+    parts = []
+    for budget, allowed in budgets:
+        together = sum(
+            len(pods_of(k, ctx.objects.new[k]))
+            for k in wave_keys
+            if budget in dict(_budgets(ctx, k, ctx.objects.new[k]))
+        )
+        verdict = "within it" if together <= allowed else "more than it allows"
+        parts.append(
+            f"{together} pod(s) under PodDisruptionBudget {budget.name} (maxUnavailable "
+            f"{allowed}) restart together: {verdict}"
+        )
+    return "; " + "; ".join(parts)
 
 
 def check(ctx: Context) -> Iterator[Change]:
@@ -54,13 +76,14 @@ def check(ctx: Context) -> Iterator[Change]:
             restarts.append((_wave(new), key, fields))
             continue
         yield Change(IN_PLACE, str(key), f"updated in place ({fields})", objects=(str(key),))
-    for order, (wave, key, fields) in enumerate(sorted(restarts, key=lambda r: (r[0], r[1]))):
-        new = ctx.objects.new[key]
+    ordered = sorted(restarts, key=lambda r: (r[0], r[1]))
+    for order, (wave, key, fields) in enumerate(ordered):
+        same_wave = [k for w, k, _ in ordered if w == wave and k.cluster == key.cluster]
         yield Change(
             IN_PLACE, str(key),
             f"pods restart (restart {order + 1} of {len(restarts)}, sync wave {wave}; "
-            f"{fields}){_budget(ctx, key, new)}",
-            objects=(str(key),), pods=pods_of(key, new),
+            f"{fields}){_budget_text(ctx, key, same_wave)}",
+            objects=(str(key),), pods=pods_of(key, ctx.objects.new[key]),
         )  # fmt: skip
     for key in ctx.objects.added:
         yield Change(IN_PLACE, str(key), f"created (sync wave {_wave(ctx.objects.new[key])})",
