@@ -225,21 +225,47 @@ def test_ca_down_past_the_deadline_fails_naming_the_ca(tmp_path: Path, kube: Fak
     assert kube.writes() == []
 
 
-def test_revocation_stops_the_old_certificate(ca: LocalCA, kube: FakeKube) -> None:
-    store = KubeSecrets.for_server(kube.url, NS)
-    cfg = config(ca, "org1-peer7")
-    run(cfg, store)
-    msp = stored(kube, "org1-peer7-msp")
-    revoke(cfg)
+def _held(directory: Path, msp: dict[str, bytes], tls: dict[str, bytes]) -> Path:
+    """What the PostDelete pod mounts: the certificates of its Secrets, never the keys."""
+    (directory / "msp").mkdir(parents=True)
+    (directory / "tls").mkdir()
+    (directory / "msp" / "signcert.pem").write_bytes(msp["signcert.pem"])
+    (directory / "tls" / "tls.crt").write_bytes(tls["tls.crt"])
+    return directory
+
+
+def _reenrolls(ca: LocalCA, msp: dict[str, bytes], name: str) -> bool:
     client = CAClient(ca.url, verify=ca.context())
     try:
         key = crypto.load_key(msp["key.pem"])
-        with pytest.raises(CAError):  # a revoked certificate no longer authenticates
-            client.reenroll(
-                Identity(msp["signcert.pem"], key), crypto.csr_pem(key, "org1-peer7"), "ca"
-            )
+        client.reenroll(Identity(msp["signcert.pem"], key), crypto.csr_pem(key, name), "ca")
+        return True
+    except CAError:  # a revoked certificate no longer authenticates
+        return False
     finally:
         client.close()
+
+
+def test_revocation_takes_only_this_clusters_certificates(
+    ca: LocalCA, kube: FakeKube, tmp_path: Path
+) -> None:
+    """An organisation's admin is enrolled by every cluster where it runs nodes: deleting
+    one cluster's Application revokes that cluster's certificates, not the others'."""
+    cfg = config(ca, "org1-admin7")
+    run(cfg, KubeSecrets.for_server(kube.url, NS))
+    here = stored(kube, "org1-admin7-msp"), stored(kube, "org1-admin7-tls")
+    kube.secrets.clear()  # the other cluster: its own Secrets, the same identity
+    run(cfg, KubeSecrets.for_server(kube.url, NS))
+    there = stored(kube, "org1-admin7-msp")
+    assert here[0]["signcert.pem"] != there["signcert.pem"]
+    revoked = revoke(cfg, _held(tmp_path / "held", *here))
+    assert [r.split(":")[0] for r in revoked] == ["ca", "tlsca"]
+    assert not _reenrolls(ca, here[0], "org1-admin7")
+    assert _reenrolls(ca, there, "org1-admin7")
+    # again (the hook retried): already revoked is done, not a failure
+    assert revoke(cfg, tmp_path / "held") == revoked
+    # a cluster that never enrolled the identity holds nothing and revokes nothing
+    assert revoke(cfg, tmp_path / "nothing") == []
 
 
 def test_token_signatures_are_low_s() -> None:

@@ -84,6 +84,20 @@ def test_job_is_a_sync_hook_and_the_cronjob_renews_daily() -> None:
     revoke = rendered("global-fabric-network", "eu-west-1", "org3", "Job", "org3-peer1-revoke")
     assert revoke["metadata"]["annotations"]["argocd.argoproj.io/hook"] == "PostDelete"
     assert revoke["spec"]["template"]["spec"]["containers"][0]["command"][-1] == "--revoke"
+    # it runs after Argo CD deleted the Application's objects: nothing of theirs is needed
+    spec = revoke["spec"]["template"]["spec"]
+    assert "serviceAccountName" not in spec and spec["automountServiceAccountToken"] is False
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    assert volumes["config"]["configMap"]["name"] == "org3-peer1-revoke"
+    hook_config = rendered("global-fabric-network", "eu-west-1", "org3", "ConfigMap",
+                           "org3-peer1-revoke")  # fmt: skip
+    assert hook_config["metadata"]["annotations"]["argocd.argoproj.io/hook"] == "PostDelete"
+    # only the certificates of the identity's Secrets (which a sync never deletes), no key
+    assert {n: (v["secret"]["secretName"], v["secret"]["items"]) for n, v in volumes.items()
+            if "secret" in v} == {
+        "held-msp": ("org3-peer1-msp", [{"key": "signcert.pem", "path": "signcert.pem"}]),
+        "held-tls": ("org3-peer1-tls", [{"key": "tls.crt", "path": "tls.crt"}]),
+    }  # fmt: skip
 
 
 def test_every_organisation_has_an_admin_identity_where_it_runs_nodes() -> None:

@@ -225,15 +225,22 @@ def schema(out_file: Path) -> None:
     "--revoke",
     "revoke_identity",
     is_flag=True,
-    help="revoke the identity's certificates instead (the PostDelete hook)",
+    help="revoke the certificates this cluster's Secrets hold instead (the PostDelete hook)",
 )
-def enroll(config_path: Path, revoke_identity: bool) -> None:
+@click.option(
+    "--held",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("/var/run/hlfc/held"),
+    show_default=True,
+    help="with --revoke: where the identity's certificates are mounted (msp/, tls/)",
+)
+def enroll(config_path: Path, revoke_identity: bool, held: Path) -> None:
     """In-cluster: give one identity its MSP and TLS Secrets from Fabric CA."""
     # imported here: the enroller's HTTP and Kubernetes clients cost every other command
     # a quarter of a second at start-up
     from compiler.enroll.main import main as enroll_main  # noqa: PLC0415
 
-    sys.exit(enroll_main(config_path, revoke_identity=revoke_identity))
+    sys.exit(enroll_main(config_path, revoke_identity=revoke_identity, held=held))
 
 
 @cli.command()

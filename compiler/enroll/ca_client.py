@@ -156,10 +156,11 @@ class CAClient:
             signer=registrar,
         )
 
-    def revoke(self, signer: Identity, user: str, caname: str, reason: str) -> None:
+    def revoke(self, signer: Identity, serial: str, aki: str, caname: str, reason: str) -> None:
+        """Revoke one certificate (by serial and AKI), not every certificate of its owner."""
         self._call(
             "POST",
             "/api/v1/revoke",
-            {"id": user, "caname": caname, "reason": reason, "gencrl": False},
+            {"serial": serial, "aki": aki, "caname": caname, "reason": reason, "gencrl": False},
             signer=signer,
         )

@@ -124,3 +124,12 @@ def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     except (ValueError, TypeError, InvalidSignature):
         return False
     return True
+
+
+def serial_and_aki(pem: bytes) -> tuple[str, str]:
+    """A certificate's serial number and authority key identifier as Fabric CA's revoke
+    request names them: lower-case hex without leading zeros."""
+    cert = load_certs(pem)[0]
+    aki = cert.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
+    identifier = (aki.key_identifier or b"").hex()
+    return format(cert.serial_number, "x"), identifier.lstrip("0") or "0"

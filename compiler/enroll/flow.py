@@ -19,6 +19,7 @@ import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 from compiler.enroll import crypto, msp
@@ -252,17 +253,40 @@ def _write(
     store.write(cfg.msp_secret, sign, "Opaque", _not_after(issued.sign_cert), old_msp)
 
 
-def revoke(cfg: EnrollConfig, *, retry: Retry | None = None) -> None:
-    """PostDelete: revoke every certificate of the identity at both CAs, as the registrar."""
+# where the PostDelete Job mounts the certificates (never the keys) of its own Secrets
+HELD_FILES = (("msp", "signcert.pem"), ("tls", "tls.crt"))
+
+
+def revoke(cfg: EnrollConfig, held: Path, *, retry: Retry | None = None) -> list[str]:
+    """PostDelete: revoke the certificates this cluster's Secrets hold, each at the CA that
+    issued it, as the registrar. An identity enrolled by several clusters (an organisation's
+    admin) keeps the other clusters' certificates: one cluster's deletion must not revoke
+    what another still uses. Returns what was revoked."""
     retry = retry or Retry(deadline=time.monotonic() + cfg.deadline_seconds)
+    certificates = []
+    for (folder, file), caname in zip(HELD_FILES, (cfg.ca_name, cfg.tlsca_name), strict=True):
+        path = held / folder / file
+        if path.is_file():
+            certificates.append((caname, path.read_bytes()))
+    if not certificates:
+        return []
     client = CAClient(cfg.ca_url, verify=_trust(cfg, retry))
+    done = []
     try:
-        for caname in (cfg.ca_name, cfg.tlsca_name):
+        for caname, pem in certificates:
+            serial, aki = crypto.serial_and_aki(pem)
             registrar = _registrar(client, cfg, caname, retry)
 
-            def call(signer: Identity = registrar, ca: str = caname) -> None:
-                client.revoke(signer, cfg.enrollment_id, ca, "cessationofoperation")
+            def call(signer: Identity = registrar, ca: str = caname, s: str = serial,
+                     a: str = aki) -> None:  # fmt: skip
+                try:
+                    client.revoke(signer, s, a, ca, "cessationofoperation")
+                except CAError as exc:
+                    if "already revoked" not in str(exc).lower():
+                        raise
 
-            retry(f"revoke {cfg.enrollment_id} at {caname}", cfg.ca_url, call)
+            retry(f"revoke certificate {serial} at {caname}", cfg.ca_url, call)
+            done.append(f"{caname}:{serial}")
     finally:
         client.close()
+    return done

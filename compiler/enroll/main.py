@@ -15,7 +15,9 @@ from compiler.enroll.flow import EnrollFailed, revoke, run
 from compiler.enroll.secrets import KubeSecrets
 
 
-def main(config_path: Path, *, revoke_identity: bool = False) -> int:
+def main(
+    config_path: Path, *, revoke_identity: bool = False, held: Path = Path("/var/run/hlfc/held")
+) -> int:
     try:
         registrar = (os.environ["CA_REGISTRAR_USERNAME"], os.environ["CA_REGISTRAR_PASSWORD"])
     except KeyError as missing:
@@ -24,8 +26,9 @@ def main(config_path: Path, *, revoke_identity: bool = False) -> int:
     cfg = EnrollConfig.load(config_path, registrar)
     try:
         if revoke_identity:
-            revoke(cfg)
-            print(f"hlfc enroll: {cfg.enrollment_id}: revoked")
+            revoked = revoke(cfg, held)
+            what = ", ".join(revoked) if revoked else "nothing held in this cluster"
+            print(f"hlfc enroll: {cfg.enrollment_id}: revoked {what}")
             return 0
         outcome = run(cfg, KubeSecrets(cfg.namespace))
     except EnrollFailed as exc:

@@ -153,6 +153,37 @@ def _meta(
     }
 
 
+HELD_DIR = "/var/run/hlfc/held"
+
+
+def _revoke_pod(spec: dict[str, Any], ident: EnrollIdentity) -> dict[str, Any]:
+    """The PostDelete pod runs after Argo CD deleted the Application's objects: its
+    ServiceAccount, Role and ConfigMap are gone. It needs none of them: its config is a
+    PostDelete ConfigMap of its own, and the certificates to revoke (never the keys) come
+    from the identity's Secrets, which a sync never deletes, mounted as volumes."""
+    container = spec["containers"][0]
+    container["volumeMounts"] += [
+        {"name": "held-msp", "mountPath": f"{HELD_DIR}/msp", "readOnly": True},
+        {"name": "held-tls", "mountPath": f"{HELD_DIR}/tls", "readOnly": True},
+    ]
+    held = (
+        ("held-msp", ident.msp_secret, "signcert.pem"),
+        ("held-tls", ident.tls_secret, "tls.crt"),
+    )
+    spec["volumes"] = [
+        {"name": "config", "configMap": {"name": f"{ident.name}-revoke", "defaultMode": 0o444}},
+        pod.tmp_volume(),
+        *(
+            {"name": volume, "secret": {"secretName": secret, "optional": True,
+                                        "items": [{"key": key, "path": key}]}}
+            for volume, secret, key in held
+        ),
+    ]  # fmt: skip
+    del spec["serviceAccountName"]  # the namespace's default: the pod calls no API
+    spec["automountServiceAccountToken"] = False
+    return spec
+
+
 def _pod_spec(network: Network, ident: EnrollIdentity, args: list[str]) -> dict[str, Any]:
     fabric = network.blueprint.spec.fabric
     registrar = credentials.registrar(network, ident.org)
@@ -206,7 +237,11 @@ def _job(
             "ttlSecondsAfterFinished": 86400,
             "template": {
                 "metadata": {"labels": _labels(network, ident)},
-                "spec": _pod_spec(network, ident, args),
+                "spec": (
+                    _revoke_pod(_pod_spec(network, ident, args), ident)
+                    if "--revoke" in args
+                    else _pod_spec(network, ident, args)
+                ),
             },
         },
     }
@@ -285,16 +320,18 @@ def objects(network: Network, ident: EnrollIdentity) -> Iterator[dict[str, Any]]
             },
         },
     }
-    yield _job(
-        network,
-        ident,
-        f"{ident.name}-revoke",
-        {
-            "argocd.argoproj.io/hook": "PostDelete",
-            "argocd.argoproj.io/hook-delete-policy": "HookSucceeded",
-        },
-        ["--revoke"],
-    )
+    post_delete = {
+        "argocd.argoproj.io/hook": "PostDelete",
+        "argocd.argoproj.io/hook-delete-policy": "HookSucceeded",
+    }
+    yield {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        # created with the Job when the Application is deleted, after its ConfigMaps went
+        "metadata": _meta(network, ident, f"{ident.name}-revoke", post_delete),
+        "data": {CONFIG_FILE: json.dumps(config(network, ident), indent=2, sort_keys=True) + "\n"},
+    }
+    yield _job(network, ident, f"{ident.name}-revoke", post_delete, ["--revoke"])
 
 
 def network_policy(network: Network, namespace: str) -> dict[str, Any]:
