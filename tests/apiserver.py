@@ -27,6 +27,8 @@ class ApiServer:
         context.load_cert_chain(str(pki.dir / "admin.crt"), str(pki.dir / "admin.key"))
         self.client = httpx.Client(base_url=plane.server, verify=context, timeout=30)
         self.kubeconfig = plane.admin_kubeconfig
+        self.url = plane.server
+        self.ca_file = str(pki.ca.cert)
         self._resources: dict[tuple[str, str], tuple[str, bool]] = {}
 
     def _discover(self) -> None:
@@ -61,6 +63,16 @@ class ApiServer:
             headers={"Content-Type": "application/apply-patch+yaml"},
             content=json.dumps(obj),
         )
+
+    def token(self, namespace: str, service_account: str) -> str:
+        """A short-lived token of a ServiceAccount (TokenRequest, as a pod's projected one)."""
+        response = self.client.post(
+            f"/api/v1/namespaces/{namespace}/serviceaccounts/{service_account}/token",
+            json={"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest",
+                  "spec": {"expirationSeconds": 3600}},
+        )  # fmt: skip
+        assert response.status_code == 201, response.text
+        return str(response.json()["status"]["token"])
 
     def install_crds(self) -> None:
         """Every CRD the validators know (Argo CD's, Istio's and the operators'): their

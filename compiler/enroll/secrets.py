@@ -45,11 +45,16 @@ class KubeSecrets:
         self.client = client or Client(namespace=namespace)
 
     @classmethod
-    def for_server(cls, url: str, namespace: str, token: str = "") -> KubeSecrets:
+    def for_server(
+        cls, url: str, namespace: str, token: str = "", ca_file: str | None = None
+    ) -> KubeSecrets:
         """An explicit API server (tests, or running outside the cluster)."""
+        cluster: dict[str, str] = {"server": url}
+        if ca_file is not None:
+            cluster["certificate-authority"] = ca_file
         config = KubeConfig.from_dict(
             {
-                "clusters": [{"name": "target", "cluster": {"server": url}}],
+                "clusters": [{"name": "target", "cluster": cluster}],
                 "users": [{"name": "enroller", "user": {"token": token or "none"}}],
                 "contexts": [
                     {
