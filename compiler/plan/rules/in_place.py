@@ -75,7 +75,13 @@ def check(ctx: Context) -> Iterator[Change]:
         if key.kind in {"StatefulSet", "Deployment"} and template:
             restarts.append((_wave(new), key, fields))
             continue
-        yield Change(IN_PLACE, str(key), f"updated in place ({fields})", objects=(str(key),))
+        hook = (get(new, "metadata", "annotations") or {}).get("argocd.argoproj.io/hook")
+        message = (
+            f"a {hook} hook: created anew when its phase runs ({fields})"
+            if hook
+            else f"updated in place ({fields})"
+        )
+        yield Change(IN_PLACE, str(key), message, objects=(str(key),))
     ordered = sorted(restarts, key=lambda r: (r[0], r[1]))
     for order, (wave, key, fields) in enumerate(ordered):
         same_wave = [k for w, k, _ in ordered if w == wave and k.cluster == key.cluster]

@@ -74,10 +74,12 @@ def immutable_paths(key: Key, old: Mapping[str, Any], new: Mapping[str, Any],
     return check(paths, old, new) if check else []
 
 
-def _is_hook(obj: Mapping[str, Any]) -> bool:
+def _hook(obj: Mapping[str, Any]) -> str | None:
+    """Argo CD never updates a hook in place: it creates it anew each time its phase runs
+    (after deleting the old one, BeforeHookCreation, Argo CD's default policy)."""
     annotations = get(obj, "metadata", "annotations") or {}
-    policy = str(annotations.get("argocd.argoproj.io/hook-delete-policy", ""))
-    return "argocd.argoproj.io/hook" in annotations and "BeforeHookCreation" in policy
+    hook = annotations.get("argocd.argoproj.io/hook")
+    return str(hook) if hook else None
 
 
 def _keeps_claims(obj: Mapping[str, Any]) -> bool:
@@ -93,11 +95,20 @@ def check(ctx: Context) -> Iterator[Change]:
             continue
         names = ", ".join(sorted({dotted(p[:3]) for p in fields}))
         subject = str(key)
-        if _is_hook(new):
+        hook = _hook(new)
+        if hook == "PostDelete":
             yield Change(
                 RECREATE, subject,
-                f"{names} cannot change in place; Argo CD deletes and recreates this hook "
-                "on the next sync (hook-delete-policy BeforeHookCreation): nothing to do",
+                f"{names} cannot change in place, and need not: a PostDelete hook is created "
+                "only when the Application is deleted, from the output of that day",
+                objects=(subject,),
+            )  # fmt: skip
+            continue
+        if hook is not None:
+            yield Change(
+                RECREATE, subject,
+                f"{names} cannot change in place; Argo CD creates this {hook} hook anew on "
+                "the next sync (the old one deleted first): nothing to do",
                 objects=(subject,),
             )  # fmt: skip
             continue
