@@ -142,7 +142,12 @@ def render(files: tuple[Path, ...], out_dir: Path, fmt: str) -> None:
     help="acknowledge a class of hazard (repeatable): it no longer fails the plan",
 )
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: markdown, fit for a pull-request comment",
 )
 def plan_command(
     file: Path, base_ref: str | None, base_file: Path | None, acks: tuple[str, ...], fmt: str

@@ -128,6 +128,7 @@ def check(ctx: Context) -> Iterator[Change]:
                 continue
             yield Change(
                 CHANNEL_UPDATE, f"channel {name}",
-                f"{item}: {_describe(old_value, new_value)}; a config update signed by "
-                f"{_signers(group, ctx.old, old_channels[name])}",
+                f"{item}: {_describe(old_value, new_value)}; needs a config update signed by "
+                f"{_signers(group, ctx.old, old_channels[name])}, which the sync does not "
+                "apply (the channel Jobs create and join channels only)",
             )  # fmt: skip

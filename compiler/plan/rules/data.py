@@ -57,12 +57,14 @@ def _statefulset(key: Key, old: Mapping[str, Any], new: Mapping[str, Any]) -> It
         size_before = get(before, "spec", "resources", "requests", "storage")
         size_after = get(after, "spec", "resources", "requests", "storage")
         a, b = quantity.parse(size_before), quantity.parse(size_after)
-        claims = ", ".join(_claim_names(key, old, name))
+        names = _claim_names(key, old, name)
+        claims = ", ".join(names)
+        keep = "keeps" if len(names) == 1 else "keep"
         if a is not None and b is not None and b < a:
             yield Change(
                 DATA, subject,
                 f"claim template {name} shrinks {size_before} → {size_after}: Kubernetes never "
-                f"shrinks a claim; {claims} keep {size_before}, and the StatefulSet must be "
+                f"shrinks a claim; {claims} {keep} {size_before}, and the StatefulSet must be "
                 "recreated to take the new template",
                 hazard=True, objects=(subject,),
                 action="keep the size, or move the data to a new node and retire this one",
