@@ -10,6 +10,8 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tests.tooling import free_port, rendered, tool
@@ -91,3 +93,14 @@ class LocalCA:
             self.process.terminate()
             self.process.wait(timeout=10)
             self.process = None
+
+
+@contextmanager
+def running_ca(root: Path, registrar: tuple[str, str]) -> Iterator[LocalCA]:
+    """A started LocalCA (the rendered org1 CA of minimal), stopped on the way out."""
+    local = LocalCA(root, registrar)
+    local.start()
+    try:
+        yield local
+    finally:
+        local.stop()

@@ -21,7 +21,7 @@ from compiler.enroll.ca_client import CAClient, CAError, Identity
 from compiler.enroll.config import EnrollConfig
 from compiler.enroll.flow import EnrollFailed, Outcome, Retry, revoke, run
 from compiler.enroll.secrets import KubeSecrets
-from tests.ca_harness import LocalCA
+from tests.ca_harness import LocalCA, running_ca
 from tests.kube_fake import FakeKube
 
 REGISTRAR = ("registrar", "registrar-secret-from-a-Secret")
@@ -30,12 +30,8 @@ NS = "org1"
 
 @pytest.fixture(scope="module")
 def ca(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCA]:
-    local = LocalCA(tmp_path_factory.mktemp("ca"), REGISTRAR)
-    local.start()
-    try:
+    with running_ca(tmp_path_factory.mktemp("ca"), REGISTRAR) as local:
         yield local
-    finally:
-        local.stop()
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from compiler.enroll.config import EnrollConfig
 from compiler.enroll.flow import Outcome, run
 from compiler.enroll.secrets import KubeSecrets
 from tests import apiserver
-from tests.ca_harness import LocalCA
+from tests.ca_harness import LocalCA, running_ca
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.tools]
@@ -36,12 +36,8 @@ REGISTRAR = ("registrar", "registrar-secret-from-a-Secret")
 
 @pytest.fixture(scope="module")
 def ca(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCA]:
-    local = LocalCA(tmp_path_factory.mktemp("ca"), REGISTRAR)
-    local.start()
-    try:
+    with running_ca(tmp_path_factory.mktemp("ca"), REGISTRAR) as local:
         yield local
-    finally:
-        local.stop()
 
 
 def _rendered(kind: str, name: str) -> dict[str, Any]:
