@@ -41,20 +41,20 @@ def _budgets(ctx: Context, key: Key, obj: Mapping[str, Any]) -> list[tuple[Key, 
     return found
 
 
-def _budget_text(ctx: Context, key: Key, wave_keys: list[Key]) -> str:
+def _budget_text(
+    ctx: Context, key: Key, wave_keys: list[Key], covered: dict[Key, dict[Key, int]]
+) -> str:
     """Whether the PDB allows what the sync does: Argo CD applies a wave's changed
     workloads together, so every covered pod of the wave restarts at the same time (a
-    rolling update does not consult the budget; evictions and drains do)."""
-    new = ctx.objects.new[key]
-    budgets = _budgets(ctx, key, new)
+    rolling update does not consult the budget; evictions and drains do). `covered`: each
+    restarting workload's budgets, looked up once."""
+    budgets = covered[key]
     if not budgets:
         return "; no PodDisruptionBudget covers it"
     parts = []
-    for budget, allowed in budgets:
+    for budget, allowed in budgets.items():
         together = sum(
-            len(pods_of(k, ctx.objects.new[k]))
-            for k in wave_keys
-            if budget in dict(_budgets(ctx, k, ctx.objects.new[k]))
+            len(pods_of(k, ctx.objects.new[k])) for k in wave_keys if budget in covered[k]
         )
         verdict = "within it" if together <= allowed else "more than it allows"
         parts.append(
@@ -83,12 +83,13 @@ def check(ctx: Context) -> Iterator[Change]:
         )
         yield Change(IN_PLACE, str(key), message, objects=(str(key),))
     ordered = sorted(restarts, key=lambda r: (r[0], r[1]))
+    covered = {k: dict(_budgets(ctx, k, ctx.objects.new[k])) for _, k, _ in ordered}
     for order, (wave, key, fields) in enumerate(ordered):
         same_wave = [k for w, k, _ in ordered if w == wave and k.cluster == key.cluster]
         yield Change(
             IN_PLACE, str(key),
             f"pods restart (restart {order + 1} of {len(restarts)}, sync wave {wave}; "
-            f"{fields}){_budget_text(ctx, key, same_wave)}",
+            f"{fields}){_budget_text(ctx, key, same_wave, covered)}",
             objects=(str(key),), pods=pods_of(key, ctx.objects.new[key]),
         )  # fmt: skip
     for key in ctx.objects.added:
