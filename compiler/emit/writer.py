@@ -6,7 +6,9 @@ Determinism is made here, not hoped for in the renderers:
 - lists whose order Kubernetes ignores (ports, volumes, volumeMounts, ...) sorted by their
   identifying key; every other list keeps the order the renderer chose on purpose (env, args,
   containers);
-- libyaml's C emitter with fixed options, multi-line strings as `|` blocks;
+- libyaml's C emitter with fixed options, multi-line strings as `|` blocks; the direct
+  writer in fastyaml.py produces the same bytes without PyYAML's representer (most of a
+  large render's time) and hands libyaml whatever it cannot match exactly;
 - layout `<out>/<network>/<cluster>/<namespace>/<kind>-<name>.yaml` and a kustomization.yaml
   per cluster;
 - files are rewritten only when their bytes change, and stale `.yaml` and `.json` files of
@@ -24,18 +26,9 @@ from typing import Any
 
 import yaml
 
+from compiler.emit import fastyaml, order
 from compiler.render.manifest import Manifest
 
-_FIRST_KEYS = ("apiVersion", "kind", "metadata", "name", "namespace")
-# list field → key that identifies an item; such lists are sets in Kubernetes' eyes
-_UNORDERED_LISTS: dict[str, tuple[str, ...]] = {
-    "ports": ("name", "containerPort", "port"),
-    "volumes": ("name",),
-    "volumeMounts": ("mountPath", "name"),
-    "volumeClaimTemplates": ("metadata",),
-    "imagePullSecrets": ("name",),
-    "resources": (),  # kustomization resources: plain strings
-}
 CLUSTER_WIDE_DIR = "_cluster"
 STALE = (".json", ".yaml")  # what a render writes, so what a later render may remove
 
@@ -52,35 +45,17 @@ def _str_representer(dumper: _Dumper, value: str) -> yaml.Node:
 _Dumper.add_representer(str, _str_representer)
 
 
-def _key_order(key: str) -> tuple[int, str]:
-    return (_FIRST_KEYS.index(key), "") if key in _FIRST_KEYS else (len(_FIRST_KEYS), key)
-
-
-def _item_key(item: Any, keys: tuple[str, ...]) -> tuple[str, ...]:
-    if not isinstance(item, Mapping):
-        return (str(item),)
-    parts: list[str] = []
-    for key in keys:
-        value = item.get(key)
-        if isinstance(value, Mapping):
-            value = value.get("name")
-        parts.append(
-            "" if value is None else f"{value:>12}" if isinstance(value, int) else str(value)
-        )
-    return tuple(parts)
-
-
 def normalise(value: Any, field: str | None = None) -> Any:
     """A canonical copy of a manifest: ordered keys, sorted unordered lists."""
     if isinstance(value, Mapping):
         return {
             str(k): normalise(value[k], str(k))
-            for k in sorted(value, key=lambda k: _key_order(str(k)))
+            for k in sorted(value, key=lambda k: order.key_order(str(k)))
         }
     if isinstance(value, list | tuple):
         items = [normalise(v) for v in value]
-        if field in _UNORDERED_LISTS:
-            items.sort(key=lambda item: _item_key(item, _UNORDERED_LISTS[field]))
+        if field in order.UNORDERED_LISTS:
+            items.sort(key=lambda item: order.item_key(item, order.UNORDERED_LISTS[field]))
         return items
     if isinstance(value, set | frozenset):
         raise TypeError("sets have no order; renderers must produce lists")
@@ -88,6 +63,15 @@ def normalise(value: Any, field: str | None = None) -> Any:
 
 
 def dump(obj: Mapping[str, Any]) -> bytes:
+    try:
+        return fastyaml.dump(obj).encode("utf-8")
+    except fastyaml.Unsupported:
+        return libyaml_dump(obj)
+
+
+def libyaml_dump(obj: Mapping[str, Any]) -> bytes:
+    """libyaml's bytes for the manifest: the reference fastyaml must equal, and the writer
+    for whatever fastyaml leaves to it."""
     text = yaml.dump(
         normalise(obj),
         Dumper=_Dumper,

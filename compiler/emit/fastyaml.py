@@ -1,0 +1,221 @@
+"""A direct YAML writer for manifests, byte-identical to the libyaml path it shortcuts.
+
+Profiling a 1,007-node render put about 70 % of the time in PyYAML's pure-Python
+representer (a node object per scalar, a resolver call per scalar, alias bookkeeping),
+not in libyaml. Manifests are plain trees of str/int/bool/None in mappings and lists, so
+this module writes them in one recursive pass, keys ordered as `writer.normalise` orders
+them, and decides each distinct string's style once (memoised) with the rules of libyaml's
+emitter (`yaml_emitter_analyze_scalar` / `select_scalar_style`).
+
+It covers only what it can match exactly: printable-ASCII strings that libyaml writes
+plain, single-quoted, or as a `|`/`|-` literal block (never folded), and no one-line
+string with a space long enough that libyaml might fold it at its 4096-column width.
+Anything else (another type, a non-ASCII or control character, a string libyaml would
+double-quote, a key that cannot be a simple key) raises `Unsupported`, and the caller
+hands that document to libyaml. tests/test_fastyaml.py checks the bytes against libyaml
+on every committed manifest and on generated trees.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
+
+from compiler.emit import order
+
+
+class Unsupported(Exception):
+    """The tree has something this writer does not match libyaml on; use libyaml."""
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_resolver = yaml.resolver.Resolver()
+# printable ASCII only (libyaml's "special characters" and unicode are left to libyaml)
+_ASCII_LINE = re.compile(r"[\x20-\x7e]*\Z")
+_WIDE = 2000  # far below libyaml's width (4096) even with indentation added
+_MEMO_MAX = 1_000_000
+_SIMPLE_KEY_MAX = 128  # libyaml: longer keys are written as complex `? ` keys
+
+
+# libyaml's indicators that rule out a plain one-line scalar in block context: a document
+# marker or an indicator first, `: ` or `:` at the end, ` #`, a leading or trailing space
+_NOT_PLAIN = re.compile(r"\A(?:---|\.\.\.|[#,\[\]{}&*!|>'\"%@`]|[?:-](?: |\Z))|: |:\Z| #|\A | \Z")
+# printable ASCII and line breaks only; a literal block's lines then need no escaping
+_ASCII_TEXT = re.compile(r"[\x20-\x7e\n]*\Z")
+_LINE_START = re.compile(r"^(?=.)", re.MULTILINE)
+
+
+def _implicit_plain(text: str) -> bool:
+    """libyaml writes a str plain only if reading it back gives a str (not 1, true, null)."""
+    tag = _resolver.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+    return bool(tag == _STR_TAG)
+
+
+# each distinct string's rendering, decided once; bounded for long-lived processes
+_value_cache: dict[str, str] = {}
+_key_cache: dict[str, str] = {}
+
+
+def _single_line(text: str) -> str:
+    """A one-line string as libyaml writes it as a value (or as a simple key)."""
+    if not _ASCII_LINE.match(text) or (len(text) > _WIDE and " " in text):
+        raise Unsupported(text[:40])  # libyaml folds long lines only at spaces
+    if not text:
+        return "''"
+    if not _NOT_PLAIN.search(text) and _implicit_plain(text):
+        return text
+    # one printable-ASCII line: single quotes are always allowed
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _key(text: str) -> str:
+    cached = _key_cache.get(text)
+    if cached is None:
+        if "\n" in text or len(text) > _SIMPLE_KEY_MAX:
+            raise Unsupported(text[:40])
+        if len(_key_cache) > _MEMO_MAX:
+            _key_cache.clear()
+        cached = _key_cache[text] = _single_line(text)
+    return cached
+
+
+def _literal_header(text: str) -> str | None:
+    """`|` or `|-` when libyaml writes this multi-line string as a literal block with no
+    indentation indicator and no keep-chomping; None when it would not (or would add them).
+    libyaml refuses a block for a trailing space or a space before a line break."""
+    if text[0] in " \n" or text.endswith(" ") or " \n" in text:
+        return None
+    if not _ASCII_TEXT.match(text):
+        return None
+    if not text.endswith("\n"):
+        return "|-"
+    if text.endswith("\n\n"):
+        return None  # `|+` and an open-ended document: libyaml's business
+    return "|"
+
+
+def _string(text: str, indent: int, out: list[str]) -> None:
+    """Append ` value` (after `key:` or `-`) for a string; literal blocks at `indent`."""
+    if "\n" not in text:
+        cached = _value_cache.get(text)
+        if cached is None:
+            if len(_value_cache) > _MEMO_MAX:
+                _value_cache.clear()
+            cached = _value_cache[text] = _single_line(text)
+        out.append(cached)
+        return
+    header = _literal_header(text)
+    if header is None:
+        raise Unsupported(text[:40])
+    body = text[:-1] if header == "|" else text
+    out.append(header)
+    out.append("\n")
+    # every non-empty line indented; libyaml writes empty lines with no indentation
+    out.append(_LINE_START.sub(" " * indent, body))
+
+
+def _scalar(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    if type(value) is int:
+        return str(value)
+    raise Unsupported(type(value).__name__)
+
+
+def _mapping(value: Mapping[Any, Any], indent: int, out: list[str], first: bool) -> None:
+    """Entries at column `indent`; `first`: the first entry continues the current line
+    (after `- `)."""
+    pad = " " * indent
+    for i, key in enumerate(sorted(value, key=lambda k: order.key_order(str(k)))):
+        name = str(key)
+        if i or not first:
+            out.append("\n")
+            out.append(pad)
+        out.append(_key(name))
+        out.append(":")
+        _value(value[key], name, indent, out)
+
+
+def _sequence(items: list[Any], field: str | None, indent: int, out: list[str]) -> None:
+    """Items at column `indent` (`- ` first), each on its own line after the current."""
+    if field in order.UNORDERED_LISTS:
+        keys = order.UNORDERED_LISTS[field]
+        items = sorted(items, key=lambda item: order.item_key(item, keys))
+    pad = " " * indent
+    for item in items:
+        out.append("\n")
+        out.append(pad)
+        out.append("-")
+        _item(item, indent, out)
+
+
+def _value(value: Any, field: str, indent: int, out: list[str]) -> None:
+    """After `key:`: the value, at the mapping's `indent`."""
+    if isinstance(value, str):
+        out.append(" ")
+        _string(value, indent + 2, out)
+    elif isinstance(value, Mapping):
+        if value:
+            _mapping(value, indent + 2, out, first=False)
+        else:
+            out.append(" {}")
+    elif isinstance(value, list | tuple):
+        if value:
+            # libyaml's indentless sequence: items at the key's own column
+            _sequence(list(value), field, indent, out)
+        else:
+            out.append(" []")
+    else:
+        out.append(" ")
+        out.append(_scalar(value))
+
+
+def _item(value: Any, indent: int, out: list[str]) -> None:
+    """After `-` at column `indent`."""
+    if isinstance(value, str):
+        out.append(" ")
+        _string(value, indent + 2, out)
+    elif isinstance(value, Mapping):
+        if value:
+            out.append(" ")
+            _mapping(value, indent + 2, out, first=True)
+        else:
+            out.append(" {}")
+    elif isinstance(value, list | tuple):
+        if value:
+            out.append(" ")
+            _nested_sequence(list(value), indent + 2, out)
+        else:
+            out.append(" []")
+    else:
+        out.append(" ")
+        out.append(_scalar(value))
+
+
+def _nested_sequence(items: list[Any], indent: int, out: list[str]) -> None:
+    """A list inside a list: the first item continues the line, the rest at `indent`."""
+    pad = " " * indent
+    for i, item in enumerate(items):
+        if i:
+            out.append("\n")
+            out.append(pad)
+        out.append("-")
+        _item(item, indent, out)
+
+
+def dump(obj: Mapping[str, Any]) -> str:
+    """The document libyaml writes for `writer.normalise(obj)` with the writer's options.
+    Raises Unsupported where it cannot promise the same bytes."""
+    if not obj:
+        return "{}\n"
+    out: list[str] = []
+    _mapping(obj, 0, out, first=True)
+    out.append("\n")
+    return "".join(out)
