@@ -5,6 +5,7 @@ server-side-apply client over its REST API."""
 from __future__ import annotations
 
 import json
+import socket
 import ssl
 import subprocess
 from collections.abc import Iterator
@@ -91,11 +92,22 @@ class ApiServer:
         self._resources.clear()
 
 
+def _free_ports(count: int) -> list[int]:
+    """Ports nothing listens on now (another test run may hold fixed ones)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
 @contextmanager
 def running(state: Path) -> Iterator[ApiServer]:
-    plane = ControlPlane(
-        "plan-judge", state, "127.0.0.1", Ports(etcd_client=23790, etcd_peer=23800, apiserver=26443)
-    )
+    etcd_client, etcd_peer, api = _free_ports(3)
+    plane = ControlPlane("plan-judge", state, "127.0.0.1", Ports(etcd_client, etcd_peer, api))
     try:
         plane.start()
         server = ApiServer(plane)

@@ -216,3 +216,28 @@ def test_a_killed_enroller_converges_on_the_next_run(
     _consistent(store, cfg)
     # converged: fresh certificates now (a renewal's new ones are fresh at the real time)
     assert run(cfg, store) is Outcome.UNCHANGED
+
+
+def test_a_renewal_may_delete_its_own_nodes_pod_and_no_other(
+    server: apiserver.ApiServer,
+) -> None:
+    """The rendered Role, judged by the real RBAC: the peer's renewal restarts its pod,
+    and cannot touch another pod."""
+    from lightkube.resources.core_v1 import Pod  # noqa: PLC0415
+
+    from compiler.enroll.restart import restart  # noqa: PLC0415
+
+    for name in ("org1-peer0-0", "org1-other-0"):
+        pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": NS},
+               "spec": {"containers": [{"name": "c", "image": "none"}]}}  # fmt: skip
+        assert server.apply(pod).status_code < 300
+    client = _store(server, "org1-peer0").client
+    with pytest.raises(ApiError) as other:
+        client.delete(Pod, "org1-other-0", namespace=NS)
+    assert other.value.status.code == 403
+    clock = iter(range(100))
+    with pytest.raises(Exception, match="not Ready again"):  # no kubelet here to start it
+        restart(client, NS, "org1-peer0-0", deadline=3, clock=lambda: next(clock),
+                sleep=lambda _: None, log=lambda _: None)  # fmt: skip
+    assert server.client.get(f"/api/v1/namespaces/{NS}/pods/org1-peer0-0").status_code == 404
+    assert restart(client, NS, "org1-peer0-0", deadline=3, log=lambda _: None) is False

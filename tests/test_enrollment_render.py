@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
@@ -28,11 +29,32 @@ def objects(cluster: str, namespace: str, name: str) -> dict[str, dict[str, Any]
 
 def test_role_reaches_only_the_identitys_own_secrets() -> None:
     role = objects("us-west-2", "org2", "org2-peer0")["Role"]
-    named, create = role["rules"]
+    named, create, own_pod = role["rules"]
     assert named["resourceNames"] == ["org2-peer0-msp", "org2-peer0-tls"]
     assert named["verbs"] == ["get", "update", "patch"]
     assert create == {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]}
-    assert "list" not in str(role) and "delete" not in str(role)
+    # a renewal restarts its own node: delete on that one pod, nothing else
+    assert own_pod == {"apiGroups": [""], "resources": ["pods"],
+                       "resourceNames": ["org2-peer0-0"], "verbs": ["get", "delete"]}  # fmt: skip
+    assert "list" not in str(role)
+    admin = objects("us-west-2", "org2", "org2-admin")["Role"]
+    assert "pods" not in str(admin)  # an admin identity restarts nothing
+
+
+def test_renewals_never_overlap_two_consenters_or_two_peers_of_an_organisation() -> None:
+    from compiler.render.enrollment import RENEWAL_SPACING  # noqa: PLC0415
+
+    def slot(cluster: str, ns: str, ident: str) -> int:
+        minute, hour, *_ = objects(cluster, ns, ident)["CronJob"]["spec"]["schedule"].split()
+        return int(hour) * 60 + int(minute)
+
+    orderers = [slot(c, "orderer-org", f"orderer-org-orderer{i}")
+                for i, c in enumerate(["us-east-1", "us-east-1", "us-west-2", "us-west-2",
+                                       "eu-west-1"])]  # fmt: skip
+    peers = [slot("us-east-1", "org1", f"org1-peer{i}") for i in range(2)]
+    for times in (orderers, peers):
+        ordered = sorted(times)
+        assert all(b - a >= RENEWAL_SPACING for a, b in itertools.pairwise(ordered))
 
 
 def test_config_names_every_tls_host_and_the_right_ca_address() -> None:

@@ -130,6 +130,7 @@ async function main() {
     } catch (err) {
       line = { step: i, ok: false, ...describe(err) };
     }
+    line.at = Date.now(); // when the step ended: lets a test see gaps in ordering
     console.log(JSON.stringify(line));
   }
   for (const { gw, client } of connections.values()) {

@@ -411,6 +411,11 @@ class Security(Model):
     renew_at: float = Field(
         default=0.8, gt=0, lt=1, description="fraction of a certificate's lifetime before renewal"
     )
+    certificate_lifetime: Duration = Field(
+        default="8760h",
+        description="lifetime of the certificates the CAs issue (signing and TLS); the "
+        "renewal CronJobs re-enroll at renewAt of it",
+    )
 
 
 class SecretStore(Model):

@@ -25,6 +25,7 @@ class EnrollConfig:
     renew_at: float = 0.8
     deadline_seconds: float = 300.0
     ca_root_pem: str | None = None  # pinned root (an imported CA root), else trust on first use
+    restart_pod: str | None = None  # the node that reads these Secrets, restarted on renewal
     attrs: tuple[tuple[str, str], ...] = ()  # into the enrollment certificate (ABAC)
     affiliation: str = ""
 
@@ -46,6 +47,7 @@ class EnrollConfig:
             renew_at=float(data.get("renewAt", 0.8)),
             deadline_seconds=float(data.get("deadlineSeconds", 300)),
             ca_root_pem=data.get("caRootPEM"),
+            restart_pod=data.get("restartPod"),
             attrs=tuple(sorted((str(k), str(v)) for k, v in data.get("attrs", {}).items())),
             affiliation=str(data.get("affiliation", "")),
         )

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 from compiler.enroll.config import EnrollConfig
-from compiler.enroll.flow import EnrollFailed, revoke, run
+from compiler.enroll.flow import EnrollFailed, Outcome, revoke, run
+from compiler.enroll.restart import RestartFailed, restart
 from compiler.enroll.secrets import KubeSecrets
 
 
@@ -30,9 +32,13 @@ def main(
             what = ", ".join(revoked) if revoked else "nothing held in this cluster"
             print(f"hlfc enroll: {cfg.enrollment_id}: revoked {what}")
             return 0
-        outcome = run(cfg, KubeSecrets(cfg.namespace))
-    except EnrollFailed as exc:
+        store = KubeSecrets(cfg.namespace)
+        outcome = run(cfg, store)
+        print(f"hlfc enroll: {cfg.enrollment_id}: {outcome}")
+        if outcome is Outcome.RENEWED and cfg.restart_pod:
+            restart(store.client, cfg.namespace, cfg.restart_pod,
+                    deadline=time.monotonic() + cfg.deadline_seconds)  # fmt: skip
+    except (EnrollFailed, RestartFailed) as exc:
         print(f"hlfc enroll: {cfg.enrollment_id}: {exc}", file=sys.stderr)
         return 1
-    print(f"hlfc enroll: {cfg.enrollment_id}: {outcome}")
     return 0

@@ -22,7 +22,6 @@ HOME = "/var/hyperledger/fabric-ca"
 CONFIG_DIR = "/etc/hyperledger/fabric-ca-config"
 IMPORT_DIR = "/etc/hyperledger/fabric-ca-import"
 TLSCA_DIR = "tlsca"
-DEFAULT_EXPIRY = "8760h"  # one year; the enrollment Job renews at 80 %
 
 
 def _imported(key: str, caname: str) -> dict[str, str]:
@@ -64,7 +63,7 @@ def config_files(network: Network, org: Org) -> dict[str, str]:
         "tlsca_config": f"{TLSCA_DIR}/fabric-ca-server-config.yaml",
         "subject": spec.subject,
         "hosts": [*endpoint(network, org.ca).tls_hosts(), *spec.hosts],
-        "default_expiry": DEFAULT_EXPIRY,
+        "default_expiry": network.blueprint.spec.security.certificate_lifetime,
         "affiliations": affiliations(org),
     }
     ca_import = _imported("ca-import-cert.pem", spec.name) if spec.import_root else None

@@ -132,7 +132,15 @@ def config(network: Network, ident: EnrollIdentity) -> dict[str, Any]:
         data["affiliation"] = ident.affiliation
     if ca.spec.import_root is not None:
         data["caRootPEM"] = ca.spec.import_root.cert  # pinned: no trust on first use
+    if restarts(ident):
+        # Fabric 2.5 reads its certificates once, at start: a renewal restarts the node
+        data["restartPod"] = ident.source.pod
     return data
+
+
+def restarts(ident: EnrollIdentity) -> bool:
+    """A node identity's renewal restarts its node (peer or orderer, the Secrets' reader)."""
+    return ident.kind in ("peer", "orderer") and ident.source.workload == ident.name
 
 
 def _labels(network: Network, ident: EnrollIdentity) -> dict[str, str]:
@@ -247,10 +255,28 @@ def _job(
     }
 
 
-def _daily(name: str) -> str:
-    """A fixed minute per identity, so that renewals do not all hit the CA at once."""
-    minute = int(hashlib.sha256(name.encode()).hexdigest(), 16) % 60
-    return f"{minute} 3 * * *"
+RENEWAL_SPACING = 10  # minutes between two restarts that must not overlap
+ORDERER_WINDOW = 60  # 01:00: orderers, one at a time across the whole network
+PEER_WINDOW = 180  # 03:00: each organisation's peers, one at a time
+
+
+def renewal_schedule(network: Network, ident: EnrollIdentity) -> str:
+    """When the identity's renewal CronJob runs. Renewal restarts nodes, so the compiler,
+    which knows every node, gives each orderer of the network and each peer of an
+    organisation its own slot, RENEWAL_SPACING minutes apart: never two consenters down at
+    once (every channel keeps quorum), never two peers of one organisation. Other
+    identities restart nothing: a fixed minute per identity spreads their CA load."""
+    if restarts(ident) and ident.kind == "orderer":
+        orderers = sorted(o.workload for org in network.orgs for o in org.orderers)
+        slot = ORDERER_WINDOW + orderers.index(ident.source.workload) * RENEWAL_SPACING
+    elif restarts(ident):
+        peers = sorted(p.workload for p in ident.org.peers)
+        slot = PEER_WINDOW + peers.index(ident.source.workload) * RENEWAL_SPACING
+    else:
+        minute = int(hashlib.sha256(ident.name.encode()).hexdigest(), 16) % 60
+        return f"{minute} 5 * * *"
+    slot %= 24 * 60  # past a day's slots (over 144 nodes) two may share one
+    return f"{slot % 60} {slot // 60} * * *"
 
 
 def objects(network: Network, ident: EnrollIdentity) -> Iterator[dict[str, Any]]:
@@ -281,8 +307,14 @@ def objects(network: Network, ident: EnrollIdentity) -> Iterator[dict[str, Any]]
             },
             # `create` cannot be limited by name in RBAC (README: how this is contained)
             {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]},
+            *(
+                # a renewal restarts its own node's pod, and no other
+                [{"apiGroups": [""], "resources": ["pods"],
+                  "resourceNames": [ident.source.pod], "verbs": ["get", "delete"]}]
+                if restarts(ident) else []
+            ),
         ],
-    }
+    }  # fmt: skip
     yield {
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "RoleBinding",
@@ -306,7 +338,7 @@ def objects(network: Network, ident: EnrollIdentity) -> Iterator[dict[str, Any]]
         "kind": "CronJob",
         "metadata": _meta(network, ident, f"{ident.name}-renew", wave | pod.JOB_NO_PROBES),
         "spec": {
-            "schedule": _daily(ident.name),
+            "schedule": renewal_schedule(network, ident),
             "concurrencyPolicy": "Forbid",
             "successfulJobsHistoryLimit": 3,
             "failedJobsHistoryLimit": 3,
