@@ -239,6 +239,45 @@ $(TOOLS)/.twin-packages:
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TWIN_PACKAGES)
 	mkdir -p $(TOOLS) && touch $@
 
+# helm and the Bevel Operator Fabric charts (hlf-ca, hlf-peer, hlf-ordnode), for
+# bench/bench_helm.py only: `helm template` once per node, as that operator renders them.
+# helm from the module proxy like kubeconform. The charts: where ../shared/third_party/
+# exists its tarball, checked by sha256; elsewhere GitHub's archive of the same commit, whose
+# bytes differ from ours, so both paths then check the three charts' files by one digest
+# (sha256 of the sorted `sha256sum` lines), taken from the ../shared tarball.
+HELM_VERSION := v3.22.0
+BEVEL_COMMIT := 50cf5efcd57baa9c02efcbf4040fe84172affbec
+BEVEL_SHORT := $(shell echo $(BEVEL_COMMIT) | cut -c1-7)
+BEVEL_CHARTS_TGZ_SHA256 := bec4271a489465cf766a18be3521563f46a0bbb924eba07ee65df39033ee9448
+BEVEL_CHARTS_FILES_SHA256 := 9525b731d25b7bea93dc54790a96041a011627eb10ffc67636142ff1b6217e51
+BEVEL_CHARTS_TGZ := $(SHARED_THIRD_PARTY)/bevel-operator-fabric-charts-$(BEVEL_SHORT).tar.gz
+BEVEL_CHARTS := $(TOOLS)/bevel-charts-$(BEVEL_SHORT)
+
+# The version strings helm's own Makefile sets (else `helm version` says v3.22 and templates
+# see Kubernetes v1.20): Kubernetes 1.37, from the client-go v0.37 of helm's go.mod.
+HELM_LDFLAGS := -s -w -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION) \
+  $(foreach p,pkg/chartutil pkg/lint/rules,-X helm.sh/helm/v3/$(p).k8sVersionMajor=1 -X helm.sh/helm/v3/$(p).k8sVersionMinor=37)
+$(GOBIN)/helm:
+	GOBIN=$(GOBIN) go install -trimpath -ldflags "$(HELM_LDFLAGS)" helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+	$(GOBIN)/helm version --short | grep -q '^$(HELM_VERSION)' || { rm -f $@; exit 1; }
+
+$(BEVEL_CHARTS)/.done:
+	rm -rf $(BEVEL_CHARTS) && mkdir -p $(BEVEL_CHARTS)
+	if [ -f $(BEVEL_CHARTS_TGZ) ]; then \
+	  echo "$(BEVEL_CHARTS_TGZ_SHA256)  $(BEVEL_CHARTS_TGZ)" | sha256sum -c --quiet; \
+	  tar -xzf $(BEVEL_CHARTS_TGZ) -C $(BEVEL_CHARTS); \
+	else \
+	  curl -fsSL https://codeload.github.com/hyperledger-bevel/bevel-operator-fabric/tar.gz/$(BEVEL_COMMIT) | \
+	    tar -xz -C $(BEVEL_CHARTS) --strip-components=1 \
+	      $(foreach c,hlf-ca hlf-peer hlf-ordnode,bevel-operator-fabric-$(BEVEL_COMMIT)/charts/$(c)); \
+	fi
+	cd $(BEVEL_CHARTS) && test "$$(find charts -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -d' ' -f1)" \
+	  = $(BEVEL_CHARTS_FILES_SHA256)
+	touch $@
+
+.PHONY: helm
+helm: $(GOBIN)/helm $(BEVEL_CHARTS)/.done
+
 fabric: $(FABRIC_BIN)/.done $(FABRIC_BIN)/.ccaas $(GOBIN)/fabrickeys $(GOBIN)/cakeys
 kubernetes: $(GOBIN)/.k8s-$(K8S_VERSION) $(GOBIN)/etcd $(GOBIN)/pause $(GOBIN)/coredns $(TOOLS)/.twin-packages
 twin-tools: fabric kubernetes $(GOBIN)/fabric-ca-server $(GOBIN)/fabric-ca-client $(ENROLLER_SITE)/.done \
@@ -266,9 +305,10 @@ fuzz: env
 	HLFC_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -p no:cacheprovider -q \
 	  --hypothesis-show-statistics tests/test_properties.py
 
-bench: env
+bench: env helm
 	$(BIN)/python bench/bench_render.py
 	$(BIN)/python bench/bench_plan.py
+	$(BIN)/python bench/bench_helm.py --helm $(GOBIN)/helm --charts $(BEVEL_CHARTS)/charts
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
