@@ -15,7 +15,6 @@ step first asks the peers what is already done.
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,7 +31,7 @@ from compiler.analysis.endpoints import (
 )
 from compiler.analysis.network import Network, Org
 from compiler.blueprint.models import EndorsementPolicy, PrivateCollection
-from compiler.render import ccaas, channel, pod, waves
+from compiler.render import ccaas, channel, jsontext, pod, waves
 from compiler.render.manifest import Manifest, common_labels
 
 SERVER_COMPONENT = "chaincode"
@@ -228,7 +227,7 @@ def _collection(coll: PrivateCollection) -> dict[str, Any]:
 def collections_json(cc: ChaincodeInfo) -> str | None:
     if not cc.spec.collections:
         return None
-    return json.dumps([_collection(c) for c in cc.spec.collections], indent=2) + "\n"
+    return jsontext.dumps([_collection(c) for c in cc.spec.collections]) + "\n"
 
 
 def definition_args(cc: ChaincodeInfo) -> list[str]:
@@ -310,8 +309,8 @@ def party_objects(network: Network, party: LifecycleParty) -> Iterator[dict[str,
     cc = party.chaincode
     labels = _labels(cc, party.org, JOB_COMPONENT, network)
     data = {
-        "job.json": json.dumps(job_config(network, party), indent=2) + "\n",
-        "trust.json": json.dumps(trust_config(network, party), indent=2) + "\n",
+        "job.json": jsontext.dumps(job_config(network, party)) + "\n",
+        "trust.json": jsontext.dumps(trust_config(network, party)) + "\n",
     }
     data |= ccaas.readable(cc)
     collections = collections_json(cc)

@@ -14,7 +14,6 @@ Each Job pod has two steps:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from importlib import resources
 from typing import Any
@@ -29,7 +28,7 @@ from compiler.analysis.endpoints import (
     endpoint,
 )
 from compiler.analysis.network import ChannelInfo, Network, Node, Org
-from compiler.render import configtx, identity, pod, waves
+from compiler.render import configtx, identity, jsontext, pod, waves
 from compiler.render.manifest import Manifest, common_labels
 
 COMPONENT = "channel"
@@ -273,8 +272,8 @@ def party_objects(network: Network, party: Party) -> Iterator[dict[str, Any]]:
         "metadata": _meta(network, party.job, namespace, party),
         "data": {
             "configtx.yaml": configtx.configtx_yaml(network, party.channel),
-            "job.json": json.dumps(job_config(network, party), indent=2) + "\n",
-            "trust.json": json.dumps(trust_config(network, party), indent=2) + "\n",
+            "job.json": jsontext.dumps(job_config(network, party)) + "\n",
+            "trust.json": jsontext.dumps(trust_config(network, party)) + "\n",
         },
     }
     yield _job(network, party)

@@ -16,7 +16,6 @@ Secrets).
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +23,7 @@ from typing import Any
 from compiler.analysis import chaincodes
 from compiler.analysis.endpoints import address, endpoint
 from compiler.analysis.network import CaNode, Network, Node, Org
-from compiler.render import credentials, pod, waves
+from compiler.render import credentials, jsontext, pod, waves
 from compiler.render.manifest import Manifest, common_labels
 
 CONFIG_DIR = "/etc/hlfc"
@@ -286,7 +285,7 @@ def objects(network: Network, ident: EnrollIdentity) -> Iterator[dict[str, Any]]
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": _meta(network, ident, name, wave),
-        "data": {CONFIG_FILE: json.dumps(config(network, ident), indent=2, sort_keys=True) + "\n"},
+        "data": {CONFIG_FILE: jsontext.dumps(config(network, ident), sort_keys=True) + "\n"},
     }
     yield {
         "apiVersion": "v1",
@@ -361,7 +360,7 @@ def objects(network: Network, ident: EnrollIdentity) -> Iterator[dict[str, Any]]
         "kind": "ConfigMap",
         # created with the Job when the Application is deleted, after its ConfigMaps went
         "metadata": _meta(network, ident, f"{ident.name}-revoke", post_delete),
-        "data": {CONFIG_FILE: json.dumps(config(network, ident), indent=2, sort_keys=True) + "\n"},
+        "data": {CONFIG_FILE: jsontext.dumps(config(network, ident), sort_keys=True) + "\n"},
     }
     yield _job(network, ident, f"{ident.name}-revoke", post_delete, ["--revoke"])
 

@@ -16,7 +16,6 @@ Argo CD Application syncs that folder.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,7 +23,7 @@ from compiler.analysis.channels import member_orgs, orderer_orgs
 from compiler.analysis.endpoints import address
 from compiler.analysis.network import Network, Node, Org
 from compiler.render import channel as channel_render
-from compiler.render import waves
+from compiler.render import jsontext, waves
 from compiler.render.manifest import Manifest, common_labels
 
 PROFILE_FILE = "connection-profile.json"
@@ -34,6 +33,9 @@ PROFILES_DIR = "_profiles"
 
 def name(org: Org) -> str:
     return f"{org.name}-connection-profile"
+
+
+_ROLES = {"endorsingPeer": True, "chaincodeQuery": True, "ledgerQuery": True, "eventSource": True}
 
 
 def _root(org_name: str) -> dict[str, str]:
@@ -92,19 +94,14 @@ def profile(network: Network, org: Org, cluster: str | None) -> dict[str, Any]:
                 "httpOptions": {"verify": True},
             }
         },
+        # the organisation's own peers per channel: what a client starts service discovery
+        # from (discovery finds the other organisations' peers, which `peers` above lists
+        # for clients that dial them). Listing every member's peer here made the profile
+        # grow with channels x peers, past the 1 MiB a ConfigMap may hold at ~1,000 peers.
         "channels": {
             ch.name: {
                 "orderers": [c.workload for c in ch.consenters],
-                "peers": {
-                    p.workload: {
-                        "endorsingPeer": True,
-                        "chaincodeQuery": True,
-                        "ledgerQuery": True,
-                        "eventSource": True,
-                    }
-                    for o in member_orgs(network, ch)
-                    for p in o.peers
-                },
+                "peers": {p.workload: _ROLES for p in org.peers},
             }
             for ch in channels
         },
@@ -128,8 +125,8 @@ def _members(network: Network) -> Iterator[Org]:
 
 def _data(network: Network, org: Org, cluster: str | None) -> dict[str, str]:
     return {
-        PROFILE_FILE: json.dumps(profile(network, org, cluster), indent=2) + "\n",
-        TRUST_FILE: json.dumps(trust(network, org, cluster), indent=2) + "\n",
+        PROFILE_FILE: jsontext.dumps(profile(network, org, cluster)) + "\n",
+        TRUST_FILE: jsontext.dumps(trust(network, org, cluster)) + "\n",
     }
 
 
