@@ -7,6 +7,7 @@ whose blueprint passed every rule.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -124,8 +125,18 @@ class Network:
             out.extend(org.peers)
         return tuple(out)
 
+    @functools.cached_property
+    def _clusters_by_name(self) -> dict[str, Cluster]:
+        # renderers ask once per node and dialled endpoint: a scan was quadratic
+        return {c.name: c for c in self.clusters}
+
+    @functools.cached_property
+    def memo(self) -> dict[str, Any]:
+        """Tables derived from this network (the network is immutable), kept for its life."""
+        return {}
+
     def cluster(self, name: str) -> Cluster | None:
-        return next((c for c in self.clusters if c.name == name), None)
+        return self._clusters_by_name.get(name)
 
     def namespaces(self, cluster: str) -> tuple[str, ...]:
         """Namespaces that hold at least one node in `cluster`, sorted."""

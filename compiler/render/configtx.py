@@ -11,6 +11,7 @@ tests/test_configtx.py checks the ACL table against it).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -202,13 +203,21 @@ def _scalar(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
-    return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a YAML string
+    return _string(str(value))
+
+
+@functools.lru_cache(maxsize=65536)
+def _string(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a YAML string
+
+
+_FABRIC_KEY = re.compile(r"[A-Z][A-Za-z0-9_]*")
 
 
 def _key(key: str) -> str:
     """Fabric's own keys as they are; anything else (a channel name, an ACL resource)
     quoted, so that YAML never reads a name such as `yes` or `null` as something else."""
-    return key if re.fullmatch(r"[A-Z][A-Za-z0-9_]*", key) else _scalar(key)
+    return key if _FABRIC_KEY.fullmatch(key) else _scalar(key)
 
 
 def _lines(value: Any, indent: int) -> list[str]:

@@ -55,12 +55,18 @@ def _external_ports(network: Network, cluster: str) -> list[int]:
     """Ports on which other clusters' gateways are dialled, if this network spans clusters."""
     if len({n.cluster for n in network.nodes}) < 2:
         return []
-    ports = {
-        ep.external_port
-        for node in network.nodes
-        if node.cluster != cluster and (ep := endpoint(network, node)).external_port is not None
-    }
-    return sorted(ports)
+    # the same for every namespace of a cluster: worked out once per cluster
+    known: dict[str, list[int]] = network.memo.setdefault("external-ports", {})
+    if cluster not in known:
+        known[cluster] = sorted(
+            {
+                ep.external_port
+                for node in network.nodes
+                if node.cluster != cluster
+                and (ep := endpoint(network, node)).external_port is not None
+            }
+        )
+    return list(known[cluster])
 
 
 def _ingress_sources(network: Network, cluster: str) -> list[dict[str, Any]]:
