@@ -30,9 +30,9 @@ STANDARD_METRICS = {
 
 MINIMAL_ORDERERS = OUTPUT / "minimal/local/orderer-org/prometheusrule-minimal-orderer-org.yaml"
 MINIMAL_PEERS = OUTPUT / "minimal/local/org1/prometheusrule-minimal-org1.yaml"
-GLOBAL_ORDERERS = OUTPUT.joinpath(
-    "global-fabric-network/us-east-1/orderer-org",
-    "prometheusrule-global-fabric-network-orderer-org.yaml",
+GLOBAL_REMOTE = OUTPUT.joinpath(
+    "global-fabric-network/us-east-1/monitoring",
+    "prometheusrule-global-fabric-network-us-east-1-remote.yaml",
 )
 
 ORD = 'namespace="orderer-org", job="minimal-orderer", pod="orderer-org-orderer0-0"'
@@ -68,7 +68,7 @@ EXPIRY = (
     'instance="orderer-org-orderer0.orderer-org.svc.cluster.local:7050"}'
 )
 REMOTE = (
-    'probe_success{job="global-fabric-network-orderer-org-remote", '
+    'probe_success{job="global-fabric-network-us-east-1-remote", '
     'instance="orderer-org-orderer4.eu-west-1.fabric.global:443"}'
 )
 
@@ -258,12 +258,12 @@ CASES = [
     ),
     Case(
         "FabricCrossClusterEndpointUnreachable",
-        GLOBAL_ORDERERS,
+        GLOBAL_REMOTE,
         "10m",
         {REMOTE: "0x15"},
         {REMOTE: "1x15"},
         {
-            "job": "global-fabric-network-orderer-org-remote",
+            "job": "global-fabric-network-us-east-1-remote",
             "instance": "orderer-org-orderer4.eu-west-1.fabric.global:443",
             "severity": "critical",
         },
@@ -386,3 +386,19 @@ def test_every_alert_has_severity_summary_description_and_a_runbook() -> None:
                 assert notes["summary"] and notes["description"]
                 anchor = notes["runbook"].split("#", 1)[1]
                 assert anchor in anchors, f"docs/runbooks.md has no section for {rule['alert']}"
+
+
+def test_remote_probes_grow_with_the_nodes_not_their_square() -> None:
+    """One cross-cluster Probe per cluster, of what that cluster's nodes really dial."""
+    probes = sorted(OUTPUT.glob("global-fabric-network/*/*/probe-*-remote.yaml"))
+    assert [p.parent.name for p in probes] == ["monitoring"] * 3
+    east = yaml.safe_load(probes[1].read_text())["spec"]["targets"]["staticConfig"]["static"]
+    # us-east-1 runs org1 and orderers: the other clusters' consenters and anchor peers;
+    # org2-peer1 and org3-peer1 are no anchors, no node here dials them
+    assert east == [
+        "orderer-org-orderer2.us-west-2.fabric.global:443",
+        "orderer-org-orderer3.us-west-2.fabric.global:443",
+        "orderer-org-orderer4.eu-west-1.fabric.global:443",
+        "org2-peer0.us-west-2.fabric.global:443",
+        "org3-peer0.eu-west-1.fabric.global:443",
+    ]

@@ -298,11 +298,11 @@ def peer_alerts(network: Network, namespace: str) -> list[Alert]:
     ]
 
 
-def probe_alerts(network: Network, namespace: str, cross_cluster: bool) -> list[Alert]:
+def probe_alerts(network: Network, namespace: str) -> list[Alert]:
     days = network.blueprint.spec.monitoring.thresholds.certificate_expiry_days
     # Probe series carry the Probe's job (unique per namespace), not a namespace label
     sel = f'{{job="{network.name}-{namespace}-tls"}}'
-    alerts = [
+    return [
         Alert(
             "FabricCertificateExpiring",
             f"probe_ssl_earliest_cert_expiry{sel} - time() < {days} * 86400",
@@ -313,37 +313,77 @@ def probe_alerts(network: Network, namespace: str, cross_cluster: bool) -> list[
             "check its last runs.",
         )
     ]
-    if cross_cluster:
-        remote = f'{{job="{network.name}-{namespace}-remote"}}'
-        alerts.append(
-            Alert(
-                "FabricCrossClusterEndpointUnreachable",
-                f"probe_success{remote} == 0",
-                "5m",
-                "critical",
-                "{{ $labels.instance }} in another cluster is unreachable from here",
-                "Gossip, Raft or channel Jobs across clusters fail while this lasts: check "
-                "the ingress gateway and DNS of the other cluster.",
-            )
+
+
+def remote_alerts(network: Network, cluster: str) -> list[Alert]:
+    remote = f'{{job="{remote_job(network, cluster)}"}}'
+    return [
+        Alert(
+            "FabricCrossClusterEndpointUnreachable",
+            f"probe_success{remote} == 0",
+            "5m",
+            "critical",
+            "{{ $labels.instance }} in another cluster is unreachable from here",
+            "Gossip, Raft, enrollment or channel Jobs across clusters fail while this lasts: "
+            "check the ingress gateway and DNS of the other cluster.",
         )
-    return alerts
+    ]
 
 
-# what each kind of node dials in other clusters
-DIALS = {"peer": {"peer", "orderer"}, "orderer": {"orderer"}, "ca": set()}
+def remote_job(network: Network, cluster: str) -> str:
+    return f"{network.name}-{cluster}-remote"
 
 
-def remote_targets(network: Network, cluster: str, kinds: list[str]) -> list[str]:
-    dialled = set().union(*(DIALS[k] for k in kinds))
-    return sorted(
+def remote_targets(network: Network, cluster: str) -> list[str]:
+    """The other clusters' external endpoints that nodes of `cluster` dial: consenters of
+    their channels (Raft, deliver), other organisations' anchor peers and their own
+    organisation's peers elsewhere (gossip), their CA elsewhere (enrollment). Each once per
+    cluster, probed by the cluster's blackbox exporter: linear in the nodes, where a probe
+    per namespace of every remote node grew with the square of the network."""
+    targets: set[str] = set()
+
+    def add(node: Node) -> None:
+        if node.cluster != cluster and (external := endpoint(network, node).external):
+            targets.add(external)
+
+    orgs = {o.name: o for o in network.orgs}
+    for org in network.orgs:
+        if any(n.cluster == cluster for n in (*org.peers, *org.orderers)):
+            add(org.ca)
+    for channel in network.channels:
+        members = [orgs[m] for m in channel.spec.members if m in orgs]
+        here = {o.name for o in members if any(p.cluster == cluster for p in o.peers)}
+        if here or any(c.cluster == cluster for c in channel.consenters):
+            for consenter in channel.consenters:
+                add(consenter)
+        for org in members:
+            for peer in org.peers:
+                # own organisation's peers elsewhere; another organisation's anchors
+                if org.name in here or (peer.anchor and here - {org.name}):
+                    add(peer)
+    return sorted(targets)
+
+
+def _remote(network: Network, cluster: str) -> Iterator[Manifest]:
+    """The cluster's cross-cluster reachability: a Probe and its alert, in the monitoring
+    namespace beside the blackbox exporter that runs it."""
+    monitoring = network.blueprint.spec.monitoring
+    targets = remote_targets(network, cluster)
+    if monitoring.blackbox is None or not targets:
+        return
+    namespace = monitoring.namespace
+    name = remote_job(network, cluster)
+    rules = [a.rule() for a in remote_alerts(network, cluster)]
+    for obj in (
+        _probe(network, namespace, name, targets, "remote"),
         {
-            ep.external
-            for n in network.nodes
-            if n.cluster != cluster
-            and n.kind in dialled
-            and (ep := endpoint(network, n)).external is not None
-        }
-    )
+            "apiVersion": "monitoring.coreos.com/v1",
+            "kind": "PrometheusRule",
+            "metadata": _meta(network, name, namespace, "monitoring"),
+            "spec": {"groups": [{"name": f"{cluster}-remote", "rules": rules}]},
+        },
+    ):
+        yield Manifest(cluster, namespace, obj)
 
 
 def render(network: Network) -> Iterator[Manifest]:
@@ -384,21 +424,10 @@ def render(network: Network) -> Iterator[Manifest]:
                 objects.append(
                     _probe(network, namespace, f"{network.name}-{namespace}-tls", local, "tls")
                 )
-                remote = remote_targets(network, cluster.name, kinds)
-                if remote:
-                    objects.append(
-                        _probe(
-                            network,
-                            namespace,
-                            f"{network.name}-{namespace}-remote",
-                            remote,
-                            "remote",
-                        )
-                    )
                 groups.append(
                     {
                         "name": f"{namespace}-certificates",
-                        "rules": [a.rule() for a in probe_alerts(network, namespace, bool(remote))],
+                        "rules": [a.rule() for a in probe_alerts(network, namespace)],
                     }
                 )
             objects.append(
@@ -413,3 +442,4 @@ def render(network: Network) -> Iterator[Manifest]:
             )
             for obj in objects:
                 yield Manifest(cluster.name, namespace, obj)
+        yield from _remote(network, cluster.name)

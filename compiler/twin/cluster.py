@@ -33,10 +33,15 @@ TWIN_PROVISIONER = "hlfc.dev/twin-local"
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 ADDONS = f"""
-# the namespaces the operators' own installations make (Velero, Istio's gateway)
+# the namespaces the operators' own installations make (Velero, Istio's gateway,
+# prometheus-operator's `monitoring`, where each cluster's cross-cluster Probe goes)
 apiVersion: v1
 kind: Namespace
 metadata: {{name: velero}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {{name: monitoring}}
 ---
 apiVersion: v1
 kind: Namespace
