@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 BLUEPRINTS := $(sort $(wildcard blueprints/*.yaml))
 
-.PHONY: env render schema lint tools fabric kubernetes twin-tools test check bench fuzz clean
+.PHONY: env pycache render schema lint tools fabric kubernetes twin-tools test check bench fuzz clean
 
 # Go-built test tools, cached in a git-ignored folder; the module proxy is the only source.
 TOOLS := $(CURDIR)/.tools
@@ -39,7 +39,12 @@ env: $(VENV)/.installed
 schema: env
 	$(BIN)/hlfc schema -o schemas/blueprint.schema.json
 
-render: env schema
+# Byte-code compiled ahead: with PYTHONDONTWRITEBYTECODE set (as on some CI machines) every
+# `hlfc` start would compile the package again (a third of `hlfc validate`'s time).
+pycache: env
+	$(BIN)/python -m compileall -q compiler
+
+render: env schema pycache
 	$(BIN)/hlfc render $(BLUEPRINTS) -o output
 	$(BIN)/hlfc graph blueprints/global.yaml -o docs/global.svg
 
@@ -305,7 +310,8 @@ fuzz: env
 	HLFC_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -p no:cacheprovider -q \
 	  --hypothesis-show-statistics tests/test_properties.py
 
-bench: env helm
+bench: env helm pycache
+	$(BIN)/python bench/bench_cli.py
 	$(BIN)/python bench/bench_render.py
 	$(BIN)/python bench/bench_plan.py
 	$(BIN)/python bench/bench_helm.py --helm $(GOBIN)/helm --charts $(BEVEL_CHARTS)/charts

@@ -9,19 +9,21 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-
-import yaml
+from typing import TYPE_CHECKING
 
 from compiler.analysis.analyze import Analysis, analyze
 from compiler.analysis.chaincodes import Deployed
 from compiler.analysis.chaincodes import against_deployed as chaincode_lifecycle
 from compiler.blueprint.loader import load
 from compiler.diagnostics import Diagnostic, error, has_errors, sorted_diagnostics
-from compiler.emit.writer import WriteReport, plan, write_tree
-from compiler.plan.model import Plan
-from compiler.plan.plan import compare
-from compiler.render import profile
-from compiler.render.network import render_network
+
+if TYPE_CHECKING:
+    from compiler.emit.writer import WriteReport
+    from compiler.plan.model import Plan
+
+# Rendering, writing and planning (jinja2, PyYAML, the renderers) are imported by the
+# functions that use them: `hlfc validate` is run on every save and in every pre-commit
+# hook, and should not pay for them at start-up.
 
 
 @dataclass(frozen=True)
@@ -87,10 +89,15 @@ def _one_file_per_network(checks: list[FileResult]) -> tuple[FileResult, ...]:
 def deployed_definitions(network_dir: Path) -> dict[tuple[str, str], Deployed]:
     """The chaincode definitions a rendered network directory holds (the lifecycle Jobs'
     job.json): what the clusters run once that output is synced."""
+    import yaml  # noqa: PLC0415  (see the imports above)
+
     found: dict[tuple[str, str], Deployed] = {}
     for path in sorted(network_dir.glob("*/*/configmap-*.yaml")):
         try:
-            obj = yaml.safe_load(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            if "chaincode-lifecycle" not in text:
+                continue  # most ConfigMaps: not worth parsing
+            obj = yaml.load(text, Loader=yaml.CSafeLoader)
             labels = obj["metadata"].get("labels", {})
             if labels.get("app.kubernetes.io/component") != "chaincode-lifecycle":
                 continue
@@ -117,12 +124,16 @@ def against_deployed(check: FileResult, out_dir: Path) -> FileResult:
 
 def render_files(files: Iterable[str | Path], out_dir: Path) -> RenderResult:
     """Render every file, or nothing at all if any of them is invalid."""
+    from compiler.emit.writer import emit_tree  # noqa: PLC0415
+    from compiler.render import profile  # noqa: PLC0415
+    from compiler.render.network import render_network  # noqa: PLC0415
+
     checks = tuple(against_deployed(c, out_dir) for c in _one_file_per_network(check_files(files)))
     if not all(c.ok for c in checks):
         return RenderResult(checks, ())
     networks = [c.analysis.network for c in checks if c.analysis is not None]
     writes = tuple(
-        write_tree(out_dir, network.name, plan(render_network(network)) | profile.files(network))
+        emit_tree(out_dir, network.name, render_network(network), profile.files(network))
         for network in networks
     )
     return RenderResult(checks, writes)
@@ -147,6 +158,9 @@ def plan_file(
     new_file: str | Path, base_file: str | Path | None, acknowledged: Iterable[str] = ()
 ) -> PlanResult:
     """What syncing `new_file` does to the network `base_file` compiles to. Writes nothing."""
+    from compiler.plan.plan import compare  # noqa: PLC0415
+    from compiler.render.network import render_network  # noqa: PLC0415
+
     new = check_file(new_file)
     base = check_file(base_file) if base_file is not None else None
     if new.analysis is None or not new.ok or (base is not None and not base.ok):

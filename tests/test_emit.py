@@ -9,8 +9,9 @@ from pathlib import Path
 
 import yaml
 
-from compiler.emit.writer import dump, normalise
-from compiler.pipeline import render_files
+from compiler.emit.writer import dump, emit_tree, normalise, plan, write_tree
+from compiler.pipeline import check_file, render_files
+from compiler.render.network import render_network
 from tests.conftest import BLUEPRINTS, GLOBAL, MINIMAL, ROOT
 
 
@@ -113,3 +114,20 @@ def test_layout_and_kustomization(tmp_path: Path) -> None:
     assert namespace["metadata"]["annotations"]["argocd.argoproj.io/sync-options"] == (
         "Prune=false,Delete=false"
     )
+
+
+def test_same_bytes_for_any_number_of_workers(tmp_path: Path) -> None:
+    """Large networks are dumped and written by forked workers; the files are the same."""
+    analysis = check_file(GLOBAL).analysis
+    assert analysis is not None
+    manifests = render_network(analysis.network)
+    extra = {"_profiles/x/trust.json": b"{}\n"}
+    reference = write_tree(tmp_path / "one", "n", plan(manifests) | extra)
+    trees = [tree(tmp_path / "one" / "n")]
+    for jobs in (1, 2, 3):
+        report = emit_tree(tmp_path / f"jobs-{jobs}", "n", manifests, extra, jobs=jobs)
+        assert report.written == reference.written and not report.unchanged
+        trees.append(tree(tmp_path / f"jobs-{jobs}" / "n"))
+        again = emit_tree(tmp_path / f"jobs-{jobs}", "n", manifests, extra, jobs=jobs)
+        assert again.unchanged == reference.written and not again.written
+    assert all(t == trees[0] for t in trees[1:])

@@ -48,8 +48,15 @@ _ASCII_TEXT = re.compile(r"[\x20-\x7e\n]*\Z")
 _LINE_START = re.compile(r"^(?=.)", re.MULTILINE)
 
 
+# first characters of YAML 1.1's implicit types (bool, int, float, null, timestamp, merge,
+# value, yaml): the resolver only tries the patterns registered for a string's first char
+_IMPLICIT_FIRST = frozenset(k for k in yaml.resolver.Resolver.yaml_implicit_resolvers if k)
+
+
 def _implicit_plain(text: str) -> bool:
     """libyaml writes a str plain only if reading it back gives a str (not 1, true, null)."""
+    if text[0] not in _IMPLICIT_FIRST:
+        return True
     tag = _resolver.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
     return bool(tag == _STR_TAG)
 

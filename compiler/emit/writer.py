@@ -17,9 +17,10 @@ Determinism is made here, not hoped for in the renderers:
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
 import os
-import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,22 +94,30 @@ def manifest_path(manifest: Manifest) -> str:
 def plan(manifests: Iterable[Manifest]) -> dict[str, bytes]:
     """Relative path (under the network directory) → file bytes, kustomizations included."""
     files: dict[str, bytes] = {}
-    per_cluster: dict[str, list[str]] = {}
+    placed: list[tuple[Manifest, str]] = []
     for manifest in manifests:
         rel = manifest_path(manifest)
         if rel in files:
             raise ValueError(f"two manifests render to the same file {rel}")
         files[rel] = dump(manifest.obj)
+        placed.append((manifest, rel))
+    return dict(sorted((files | _kustomizations(placed)).items()))
+
+
+def _kustomizations(placed: list[tuple[Manifest, str]]) -> dict[str, bytes]:
+    per_cluster: dict[str, list[str]] = {}
+    for manifest, rel in placed:
         per_cluster.setdefault(manifest.cluster, []).append(rel.split("/", 1)[1])
-    for cluster, resources in per_cluster.items():
-        files[f"{cluster}/kustomization.yaml"] = dump(
+    return {
+        f"{cluster}/kustomization.yaml": dump(
             {
                 "apiVersion": "kustomize.config.k8s.io/v1beta1",
                 "kind": "Kustomization",
                 "resources": sorted(resources),
             }
         )
-    return dict(sorted(files.items()))
+        for cluster, resources in per_cluster.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -120,40 +129,138 @@ class WriteReport:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Readers see the old bytes or the new, never a partial file: a temporary file in the
+    same directory, renamed over the target."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        Path(tmp).chmod(0o644)
-        Path(tmp).replace(path)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:  # left by a process that was killed mid-write
+        tmp.unlink()
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        os.fchmod(fd, 0o644)  # whatever the umask
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.close(fd)
+        fd = -1
+        tmp.replace(path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if fd >= 0:
+            os.close(fd)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def _put(path: Path, data: bytes, made: set[Path]) -> bool:
+    """Write `data` to `path` unless it holds exactly that already; True if written.
+    `made`: directories known to exist (one mkdir per directory, not per file)."""
+    try:
+        with path.open("rb") as fh:
+            if fh.read(len(data) + 1) == data:
+                return False
+    except FileNotFoundError:
+        pass
+    if path.parent not in made:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        made.add(path.parent)
+    _atomic_write(path, data)
+    return True
 
 
 def write_tree(out_dir: Path, network: str, files: Mapping[str, bytes]) -> WriteReport:
     root = out_dir / network
     written: list[str] = []
     unchanged: list[str] = []
+    made: set[Path] = set()
     for rel, data in files.items():
-        target = root / rel
-        if target.is_file() and target.read_bytes() == data:
-            unchanged.append(rel)
-            continue
-        _atomic_write(target, data)
-        written.append(rel)
+        (written if _put(root / rel, data, made) else unchanged).append(rel)
+    return _finish(root, set(files), written, unchanged)
+
+
+def _finish(
+    root: Path, expected: set[str], written: list[str], unchanged: list[str]
+) -> WriteReport:
+    """Remove what an earlier render wrote and this one did not; the report."""
     removed: list[str] = []
-    if root.is_dir():
-        for path in sorted(p for suffix in STALE for p in root.rglob(f"*{suffix}")):
-            rel = path.relative_to(root).as_posix()
-            if rel not in files and path.is_file():
-                path.unlink()
+    # one walk, deepest directories first, so a directory emptied of stale files goes too
+    for directory, _subdirs, names in os.walk(root, topdown=False):
+        base = Path(directory)
+        for name in names:
+            rel = (base / name).relative_to(root).as_posix()
+            if name.endswith(STALE) and rel not in expected:
+                (base / name).unlink()
                 removed.append(rel)
-        # deepest first, so a directory emptied by its children goes too
-        for directory in sorted(
-            (p for p in root.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)
-        ):
-            if not any(directory.iterdir()):
-                directory.rmdir()
-    return WriteReport(root, tuple(written), tuple(unchanged), tuple(removed))
+        if base != root and not any(base.iterdir()):
+            base.rmdir()
+    removed.sort()
+    return WriteReport(root, tuple(sorted(written)), tuple(sorted(unchanged)), tuple(removed))
+
+
+# Parallel emission: a forked worker per core dumps and writes its share of the manifests
+# (the renderers' objects are inherited, not pickled). Worth it only for large networks:
+# a fork and a pool cost tens of milliseconds.
+PARALLEL_FROM = 2000  # manifests
+_shared: tuple[Path, list[Manifest], list[str], int] | None = None
+
+
+def jobs_default(count: int) -> int:
+    """Workers for `count` manifests: HLFC_JOBS if set, else one per core (at most 4) for
+    large networks. Output is the same bytes for any number."""
+    if "HLFC_JOBS" in os.environ:
+        return max(1, int(os.environ["HLFC_JOBS"]))
+    if count < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(4, len(os.sched_getaffinity(0))))
+
+
+def _emit_share(share: int) -> tuple[list[str], list[str]]:
+    assert _shared is not None
+    root, manifests, paths, jobs = _shared
+    written: list[str] = []
+    unchanged: list[str] = []
+    made: set[Path] = set()
+    # contiguous shares: objects rendered together sit together in memory, so a worker
+    # touches (and copies, after the fork) few pages of the other's objects
+    size = -(-len(manifests) // jobs)
+    for i in range(share * size, min(len(manifests), (share + 1) * size)):
+        rel = paths[i]
+        (written if _put(root / rel, dump(manifests[i].obj), made) else unchanged).append(rel)
+    return written, unchanged
+
+
+def emit_tree(
+    out_dir: Path,
+    network: str,
+    manifests: Sequence[Manifest],
+    extra: Mapping[str, bytes],
+    jobs: int | None = None,
+) -> WriteReport:
+    """`write_tree(out_dir, network, plan(manifests) | extra)`, with the dumping and writing
+    shared among `jobs` forked workers."""
+    global _shared  # noqa: PLW0603  (read by the forked workers)
+    root = out_dir / network
+    paths = [manifest_path(m) for m in manifests]
+    if len(set(paths)) != len(paths):
+        plan(manifests)  # raises, naming the clash
+    small = _kustomizations(list(zip(manifests, paths, strict=True))) | dict(extra)
+    jobs = jobs_default(len(manifests)) if jobs is None else max(1, jobs)
+    _shared = (root, list(manifests), paths, jobs)
+    try:
+        if jobs == 1:
+            shares = [_emit_share(0)]
+        else:
+            # frozen: the workers' garbage collector never walks (and so never copies)
+            # the inherited objects
+            gc.freeze()
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                shares = pool.map(_emit_share, range(jobs))
+    finally:
+        gc.unfreeze()
+        _shared = None
+    written = [rel for w, _ in shares for rel in w]
+    unchanged = [rel for _, u in shares for rel in u]
+    made: set[Path] = set()
+    for rel, data in small.items():
+        (written if _put(root / rel, data, made) else unchanged).append(rel)
+    return _finish(root, set(paths) | set(small), written, unchanged)

@@ -1,0 +1,84 @@
+"""Benchmark: the `hlfc` CLI as a user runs it, wall time including interpreter start.
+
+- start-up: `hlfc --help`, `hlfc validate` and `hlfc render` of blueprints/global.yaml;
+- scaling: `hlfc render` of generated networks of about 250, 500 and 1,000 nodes into a
+  fresh directory (doubling the nodes should at most about double the time).
+
+Prints figures; asserts nothing about time. Run: `make bench`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+from bench_render import large_blueprint
+
+ROOT = Path(__file__).resolve().parent.parent
+HLFC = str(Path(sys.executable).parent / "hlfc")
+GLOBAL = ROOT / "blueprints" / "global.yaml"
+
+# (clusters, orgs, peers per org, orderers): peers + orderers = nodes
+SIZES = [(5, 12, 20, 7), (10, 25, 20, 7), (20, 50, 20, 7)]
+
+
+def wall(args: list[str], fresh: Path | None = None) -> float:
+    """One run's wall seconds; `fresh`: a directory removed before the run."""
+    if fresh is not None:
+        shutil.rmtree(fresh, ignore_errors=True)
+    start = time.perf_counter()
+    done = subprocess.run(args, capture_output=True, check=False)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{done.stdout.decode()}{done.stderr.decode()}")
+    return seconds
+
+
+def line(label: str, samples: list[float]) -> None:
+    print(
+        f"  {label:<46} median {statistics.median(samples):6.2f} s   "
+        f"min {min(samples):6.2f} s   (n={len(samples)})"
+    )
+
+
+def main() -> None:
+    print(f"hlfc CLI, wall time with interpreter start ({os.cpu_count()} CPUs)")
+    print(f"  load average before: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        line("hlfc --help", [wall([HLFC, "--help"]) for _ in range(7)])
+        line("hlfc validate global.yaml", [wall([HLFC, "validate", str(GLOBAL)]) for _ in range(7)])
+        render = [HLFC, "render", str(GLOBAL), "-o", str(out / "g")]
+        line("hlfc render global.yaml (fresh dir)", [wall(render, out / "g") for _ in range(7)])
+        line("hlfc render global.yaml (unchanged)", [wall(render) for _ in range(7)])
+        previous: tuple[int, float] | None = None
+        for clusters, orgs, peers, orderers in SIZES:
+            nodes = orgs * peers + orderers
+            blueprint = out / f"n{nodes}.yaml"
+            blueprint.write_text(large_blueprint(clusters, orgs, peers, orderers))
+            target = out / f"out-{nodes}"
+            args = [HLFC, "render", str(blueprint), "-o", str(target)]
+            samples = [wall(args, target) for _ in range(3)]
+            files = sum(1 for p in target.rglob("*") if p.is_file())
+            line(f"render {nodes:,} nodes, {clusters} clusters ({files:,} files)", samples)
+            probed = sum(
+                len(yaml.safe_load(p.read_text())["spec"]["targets"]["staticConfig"]["static"])
+                for p in target.rglob("probe-*-remote.yaml")
+            )
+            print(f"    cross-cluster probe targets: {probed:,}")
+            median = statistics.median(samples)
+            if previous is not None:
+                ratio = median / previous[1]
+                print(f"    {nodes / previous[0]:.2f}x the nodes: {ratio:.2f}x the time")
+            previous = (nodes, median)
+
+
+if __name__ == "__main__":
+    main()
