@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
 
-from compiler.cli.main import cli
+from compiler import graph
+from compiler.cli.main import GRAPH_FORMATS, cli
 from tests.conftest import BAD, GLOBAL, MINIMAL, ROOT
 
 
@@ -125,3 +128,22 @@ def test_a_definition_change_needs_a_higher_sequence(tmp_path: Path) -> None:
     assert "error[L002]" in said and "has sequence 1, but the deployed definition has 2" in said
     # without --deployed, validate judges the file alone
     assert run("validate", str(changed))[0] == 0
+
+
+def _loaded_after(code: str) -> set[str]:
+    """Modules a fresh interpreter holds after running `code` (start-up cost, issue 16)."""
+    probe = f"import sys\n{code}\nprint(' '.join(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return set(out.stdout.split())
+
+
+def test_each_command_imports_only_what_it_runs() -> None:
+    heavy = {"pydantic", "jinja2", "yaml", "ruamel.yaml", "httpx", "lightkube"}
+    assert not heavy & _loaded_after("import compiler.cli.main")  # --help, --version
+    validate = _loaded_after("import compiler.cli.main\nfrom compiler.pipeline import check_file")
+    assert {"pydantic", "ruamel.yaml"} <= validate
+    assert not {"jinja2", "yaml", "compiler.render.network", "compiler.emit.writer"} & validate
+
+
+def test_graph_formats_offered_are_the_ones_drawn() -> None:
+    assert GRAPH_FORMATS == graph.FORMATS

@@ -10,20 +10,22 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from compiler import __version__
-from compiler.analysis.endpoints import dial_table
-from compiler.analysis.quorum import quorum_table
-from compiler.blueprint.schema import schema_text
-from compiler.cli import plan_report
-from compiler.cli.gitbase import BaseError, blueprint_at
 from compiler.cli.reporters import REPORTERS, Reporter
 from compiler.codes import UNREADABLE_INPUT
-from compiler.graph import FORMATS, render_graph
-from compiler.pipeline import FileResult, against_deployed, check_files, plan_file, render_files
 from compiler.plan.model import HAZARD_CLASSES
+
+if TYPE_CHECKING:
+    from compiler.pipeline import FileResult
+
+# Each command imports what it runs (pydantic models, renderers, jinja2, the enroller's
+# clients): `hlfc --help` loads none of it, `validate` not the renderers. Measured in
+# bench/bench_startup.py.
+GRAPH_FORMATS = ("svg", "dot", "mermaid")  # compiler.graph.FORMATS (tests/test_cli.py)
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -84,6 +86,8 @@ def cli() -> None:
 @_format
 def validate(files: tuple[Path, ...], deployed: Path | None, fmt: str) -> None:
     """Check blueprints: schema and every analysis rule. Prints all problems at once."""
+    from compiler.pipeline import against_deployed, check_files
+
     results = check_files(files)
     if deployed is not None:
         results = [against_deployed(r, deployed) for r in results]
@@ -96,6 +100,10 @@ def validate(files: tuple[Path, ...], deployed: Path | None, fmt: str) -> None:
 @_format
 def analyze(file: Path, fmt: str) -> None:
     """Print the per-channel Raft quorum table: placement, quorum, survivable losses."""
+    from compiler.analysis.endpoints import dial_table
+    from compiler.analysis.quorum import quorum_table
+    from compiler.pipeline import check_files
+
     (result,) = check_files([file])
     reporter: Reporter = REPORTERS[fmt]
     if result.analysis is None:
@@ -120,6 +128,8 @@ def analyze(file: Path, fmt: str) -> None:
 @_format
 def render(files: tuple[Path, ...], out_dir: Path, fmt: str) -> None:
     """Validate, then render every blueprint into per-cluster manifests (all or nothing)."""
+    from compiler.pipeline import render_files
+
     result = render_files(files, out_dir)
     _emit(REPORTERS[fmt].render(result.checks, result.writes))
     sys.exit(_exit_code(result.checks))
@@ -156,6 +166,10 @@ def plan_command(
 
     Exit 0 no hazard, 3 hazards not acknowledged, 1 invalid blueprint, 2 usage. Writes nothing.
     """
+    from compiler.cli import plan_report
+    from compiler.cli.gitbase import BaseError, blueprint_at
+    from compiler.pipeline import plan_file
+
     if base_ref is not None and base_file is not None:
         raise click.UsageError("give --base or --base-file, not both")
     with tempfile.TemporaryDirectory(prefix="hlfc-plan-") as tmp:
@@ -193,9 +207,12 @@ def plan_command(
     show_default=True,
     help="where to write; '-' for stdout",
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="svg", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(GRAPH_FORMATS), default="svg", show_default=True)
 def graph(file: Path, out_file: Path, fmt: str) -> None:
     """Draw the network: clusters, organisations, nodes, channels and Raft membership."""
+    from compiler.graph import render_graph
+    from compiler.pipeline import check_files
+
     (result,) = check_files([file])
     if result.analysis is None or not result.ok:
         _emit(REPORTERS["text"].diagnostics([result]))
@@ -215,6 +232,8 @@ def graph(file: Path, out_file: Path, fmt: str) -> None:
 )
 def schema(out_file: Path) -> None:
     """Write the blueprint's JSON Schema, generated from the models."""
+    from compiler.blueprint.schema import schema_text
+
     _write_text(out_file, schema_text())
 
 
@@ -243,7 +262,7 @@ def enroll(config_path: Path, revoke_identity: bool, held: Path) -> None:
     """In-cluster: give one identity its MSP and TLS Secrets from Fabric CA."""
     # imported here: the enroller's HTTP and Kubernetes clients cost every other command
     # a quarter of a second at start-up
-    from compiler.enroll.main import main as enroll_main  # noqa: PLC0415
+    from compiler.enroll.main import main as enroll_main
 
     sys.exit(enroll_main(config_path, revoke_identity=revoke_identity, held=held))
 
@@ -270,7 +289,7 @@ def enroll(config_path: Path, revoke_identity: bool, held: Path) -> None:
 )
 def trust(config_path: Path, out_dir: Path, stay: bool) -> None:
     """In-cluster: fetch and verify the public certificates a channel Job needs."""
-    from compiler.enroll.trust import main as trust_main  # noqa: PLC0415
+    from compiler.enroll.trust import main as trust_main
 
     sys.exit(trust_main(config_path, out_dir, stay=stay))
 
@@ -290,8 +309,8 @@ _network_dir = click.argument(
 def twin_up(network_dir: Path) -> None:
     """Start one cluster per directory of NETWORK_DIR (output/<network>) and sync it."""
     # the twin is imported only by its own commands: it weighs on every other start-up
-    from compiler.twin.process import TwinError  # noqa: PLC0415
-    from compiler.twin.twin import Twin  # noqa: PLC0415
+    from compiler.twin.process import TwinError
+    from compiler.twin.twin import Twin
 
     try:
         timings = Twin(network_dir, log=click.echo).up()
@@ -307,9 +326,9 @@ def twin_up(network_dir: Path) -> None:
 @_format
 def twin_status(network_dir: Path, fmt: str) -> None:
     """Per pod: phase, ready, restarts, in every cluster of the twin."""
-    import json  # noqa: PLC0415
+    import json
 
-    from compiler.twin.twin import Twin  # noqa: PLC0415
+    from compiler.twin.twin import Twin
 
     rows = Twin(network_dir).status()
     if fmt == "json":
@@ -330,7 +349,7 @@ def twin_status(network_dir: Path, fmt: str) -> None:
 def twin_down(network_dir: Path) -> None:
     """Stop every cluster of the twin and remove all it made (processes, mounts, namespaces,
     cgroups, iptables rules live in the removed namespaces)."""
-    from compiler.twin.twin import Twin  # noqa: PLC0415
+    from compiler.twin.twin import Twin
 
     Twin(network_dir, log=click.echo).down()
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from compiler.analysis.endpoints import Dial
-from compiler.analysis.network import Network
-from compiler.analysis.quorum import ChannelQuorum
 from compiler.diagnostics import Diagnostic, Severity, format_path
-from compiler.emit.writer import WriteReport
-from compiler.pipeline import FileResult
+
+if TYPE_CHECKING:  # types only: importing them would load the whole compiler at start-up
+    from compiler.analysis.endpoints import Dial
+    from compiler.analysis.network import Network
+    from compiler.analysis.quorum import ChannelQuorum
+    from compiler.emit.writer import WriteReport
+    from compiler.pipeline import FileResult
 
 
 def _counts(results: Sequence[FileResult]) -> tuple[int, int]:
