@@ -310,10 +310,11 @@ fuzz: env
 	HLFC_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -p no:cacheprovider -q \
 	  --hypothesis-show-statistics tests/test_properties.py
 
-bench: env helm pycache
+bench: env helm pycache $(GOBIN)/fabric-ca-server
 	$(BIN)/python bench/bench_cli.py
 	$(BIN)/python bench/bench_render.py
 	$(BIN)/python bench/bench_plan.py
+	PATH=$(GOBIN):$$PATH $(BIN)/python bench/bench_enroll.py
 	$(BIN)/python bench/bench_helm.py --helm $(GOBIN)/helm --charts $(BEVEL_CHARTS)/charts
 
 clean:

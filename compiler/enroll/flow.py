@@ -18,6 +18,7 @@ import secrets as random
 import ssl
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -28,6 +29,7 @@ from compiler.enroll.config import EnrollConfig
 from compiler.enroll.secrets import SecretStore, Stored
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 class Outcome(enum.StrEnum):
@@ -65,6 +67,15 @@ class Retry:
                     ) from exc
                 self.sleep(delay)
                 delay = min(delay * 2, self.max_delay)
+
+
+def _both(first: Callable[[], T], second: Callable[[], U]) -> tuple[T, U]:
+    """The signing CA and the TLS CA are independent: ask both at once. Fabric CA spends most
+    of each request in bcrypt at a fixed cost (lib/dbaccessor.go), so a new identity's six
+    hashes take half the time on two cores. A failure of either is raised once both end."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        a, b = pool.submit(first), pool.submit(second)
+        return a.result(), b.result()
 
 
 def _trust(cfg: EnrollConfig, retry: Retry) -> ssl.SSLContext:
@@ -139,6 +150,7 @@ def run(
 def _run(
     cfg: EnrollConfig, store: SecretStore, client: CAClient, now: dt.datetime, retry: Retry
 ) -> Outcome:
+    # one after the other: while the CA is down, one backoff, not two interleaved
     ca_root = retry("read the CA chain", cfg.ca_url, lambda: client.cainfo(cfg.ca_name))
     tls_root = retry("read the TLS CA chain", cfg.ca_url, lambda: client.cainfo(cfg.tlsca_name))
     old_msp, old_tls = store.read(cfg.msp_secret), store.read(cfg.tls_secret)
@@ -162,22 +174,24 @@ def _run(
         current_sign = Identity(old_msp.data["signcert.pem"], sign_key)
         current_tls = Identity(old_tls.data["tls.crt"], tls_key)
         # CSRs from the existing keys: the public keys, and so Raft consenters, stay valid
-        sign_cert = retry(
-            "re-enroll the signing certificate",
-            cfg.ca_url,
-            lambda: client.reenroll(
-                current_sign, crypto.csr_pem(sign_key, cfg.enrollment_id), cfg.ca_name
+        sign_cert, tls_cert = _both(
+            lambda: retry(
+                "re-enroll the signing certificate",
+                cfg.ca_url,
+                lambda: client.reenroll(
+                    current_sign, crypto.csr_pem(sign_key, cfg.enrollment_id), cfg.ca_name
+                ),
             ),
-        )
-        tls_cert = retry(
-            "re-enroll the TLS certificate",
-            cfg.ca_url,
-            lambda: client.reenroll(
-                current_tls,
-                crypto.csr_pem(tls_key, cfg.enrollment_id, cfg.hosts),
-                cfg.tlsca_name,
-                profile="tls",
-                hosts=cfg.hosts,
+            lambda: retry(
+                "re-enroll the TLS certificate",
+                cfg.ca_url,
+                lambda: client.reenroll(
+                    current_tls,
+                    crypto.csr_pem(tls_key, cfg.enrollment_id, cfg.hosts),
+                    cfg.tlsca_name,
+                    profile="tls",
+                    hosts=cfg.hosts,
+                ),
             ),
         )
         issued = Issued(sign_cert, sign_key, tls_cert, tls_key, ca_root, tls_root)
@@ -185,29 +199,36 @@ def _run(
         return Outcome.RENEWED
 
     secret = random.token_urlsafe(24)
-    for caname in (cfg.ca_name, cfg.tlsca_name):
-        registrar = _registrar(client, cfg, caname, retry)
-        _register(client, cfg, registrar, caname=caname, secret=secret, retry=retry)
     sign_key, tls_key = crypto.new_key(), crypto.new_key()
-    sign_cert = retry(
-        "enroll the signing certificate",
-        cfg.ca_url,
-        lambda: client.enroll(
-            cfg.enrollment_id, secret, crypto.csr_pem(sign_key, cfg.enrollment_id), cfg.ca_name
-        ),
-    )
-    tls_cert = retry(
-        "enroll the TLS certificate",
-        cfg.ca_url,
-        lambda: client.enroll(
-            cfg.enrollment_id,
-            secret,
-            crypto.csr_pem(tls_key, cfg.enrollment_id, cfg.hosts),
-            cfg.tlsca_name,
-            profile="tls",
-            hosts=cfg.hosts,
-        ),
-    )
+
+    def at_ca() -> bytes:
+        registrar = _registrar(client, cfg, cfg.ca_name, retry)
+        _register(client, cfg, registrar, caname=cfg.ca_name, secret=secret, retry=retry)
+        return retry(
+            "enroll the signing certificate",
+            cfg.ca_url,
+            lambda: client.enroll(
+                cfg.enrollment_id, secret, crypto.csr_pem(sign_key, cfg.enrollment_id), cfg.ca_name
+            ),
+        )
+
+    def at_tlsca() -> bytes:
+        registrar = _registrar(client, cfg, cfg.tlsca_name, retry)
+        _register(client, cfg, registrar, caname=cfg.tlsca_name, secret=secret, retry=retry)
+        return retry(
+            "enroll the TLS certificate",
+            cfg.ca_url,
+            lambda: client.enroll(
+                cfg.enrollment_id,
+                secret,
+                crypto.csr_pem(tls_key, cfg.enrollment_id, cfg.hosts),
+                cfg.tlsca_name,
+                profile="tls",
+                hosts=cfg.hosts,
+            ),
+        )
+
+    sign_cert, tls_cert = _both(at_ca, at_tlsca)
     issued = Issued(sign_cert, sign_key, tls_cert, tls_key, ca_root, tls_root)
     _write(cfg, store, issued, old_msp=old_msp, old_tls=old_tls)
     return Outcome.ENROLLED
