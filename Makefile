@@ -2,6 +2,8 @@
 # `make test`.
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
+# (with pipefail, never `cmd | grep -q`: grep stops at the first match and cmd may die of
+# SIGPIPE, failing the recipe at random; `grep PATTERN >/dev/null` reads to the end)
 .DEFAULT_GOAL := render
 
 PYTHON ?= python3
@@ -133,7 +135,7 @@ $(FABRIC_BIN)/.done: $(FABRIC_SRC)/.done
 	cd $(FABRIC_SRC) && for t in $(FABRIC_TOOLS); do \
 	  go build -mod=vendor -trimpath -buildvcs=false -ldflags "$(FABRIC_LDFLAGS)" -o $(FABRIC_BIN)/$$t ./cmd/$$t; \
 	done
-	$(FABRIC_BIN)/peer version | grep -q 'Version: $(FABRIC_VERSION)'
+	$(FABRIC_BIN)/peer version | grep 'Version: $(FABRIC_VERSION)' >/dev/null
 	touch $@
 
 # fabrickeys and cakeys: the config structs of exactly the versions rendered
@@ -160,7 +162,7 @@ $(GOBIN)/cakeys: $(FABRIC_CA_SRC)/.done tests/tools/configkeys/walk.go tests/too
 $(GOBIN)/.k8s-$(K8S_VERSION):
 	cd $(TWIN_BUILD)/k8s && go build -trimpath -ldflags "-s -w $(K8S_LDFLAGS)" -o $(GOBIN)/ \
 	  $(addprefix k8s.io/kubernetes/cmd/,$(K8S_COMMANDS))
-	$(GOBIN)/kubectl version --client | grep -q $(K8S_VERSION)
+	$(GOBIN)/kubectl version --client | grep $(K8S_VERSION) >/dev/null
 	touch $@
 
 $(GOBIN)/etcd: $(TWIN_BUILD)/etcd/go.mod
@@ -264,7 +266,7 @@ HELM_LDFLAGS := -s -w -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION
   $(foreach p,pkg/chartutil pkg/lint/rules,-X helm.sh/helm/v3/$(p).k8sVersionMajor=1 -X helm.sh/helm/v3/$(p).k8sVersionMinor=37)
 $(GOBIN)/helm:
 	GOBIN=$(GOBIN) go install -trimpath -ldflags "$(HELM_LDFLAGS)" helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
-	$(GOBIN)/helm version --short | grep -q '^$(HELM_VERSION)' || { rm -f $@; exit 1; }
+	$(GOBIN)/helm version --short | grep '^$(HELM_VERSION)' >/dev/null || { rm -f $@; exit 1; }
 
 $(BEVEL_CHARTS)/.done:
 	rm -rf $(BEVEL_CHARTS) && mkdir -p $(BEVEL_CHARTS)
