@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
+from compiler.analysis import placement
 from compiler.analysis.network import build_network
 from compiler.analysis.quorum import quorum_table, raft_quorum
 from compiler.blueprint.loader import load
@@ -155,3 +156,56 @@ def test_orderer_disruption_budget_follows_the_raft_arithmetic(tmp_path: Path) -
     assert _budgets(tmp_path, [3, 3, 3]) == [2, 2, 2]
     # 2/2/1 tolerates two over three clusters: never below one, or drains block forever
     assert _budgets(tmp_path, [2, 2, 1]) == [1, 1, 1]
+
+
+def _brute_survivable(n: int, clusters: int, tolerate: int) -> bool:
+    """Some placement of n consenters on the clusters keeps quorum after any t losses."""
+    spare = n - raft_quorum(n)
+    for split in itertools.product(range(n + 1), repeat=clusters):
+        if sum(split) == n and sum(sorted(split)[clusters - tolerate :]) <= spare:
+            return True
+    return False
+
+
+@given(
+    st.integers(min_value=1, max_value=8),
+    st.integers(min_value=1, max_value=5),
+    st.integers(min_value=1, max_value=3),
+)
+def test_placement_arithmetic_matches_brute_force(n: int, clusters: int, tolerate: int) -> None:
+    expected = tolerate < clusters and _brute_survivable(n, clusters, tolerate)
+    assert placement.survivable(n, clusters, tolerate) == expected
+
+
+def test_two_clusters_cannot_tolerate_losing_one_and_the_hint_says_so(tmp_path: Path) -> None:
+    (d,) = check_file(_blueprint_with_placement(tmp_path, [2, 1], 1)).diagnostics
+    assert d.code == "Q003"
+    assert "move consenters" not in d.message
+    assert "no placement of 3 consenters on the network's 2 cluster(s) survives losing 1" in (
+        d.message
+    )
+    assert "spread the 3 consenters over 3 clusters (the network has 2)" in d.message
+    assert "safety.tolerateClusterLoss: 0" in d.message
+    # the fix it names works
+    assert check_file(_blueprint_with_placement(tmp_path, [1, 1, 1], 1)).ok
+
+
+def test_seven_on_four_clusters_cannot_tolerate_two_and_the_hint_says_so(tmp_path: Path) -> None:
+    (d,) = check_file(_blueprint_with_placement(tmp_path, [2, 2, 2, 1], 2)).diagnostics
+    assert d.code == "Q003"
+    assert "no placement of 7 consenters on the network's 4 cluster(s) survives losing 2" in (
+        d.message
+    )
+    assert "any 2 of them would hold at least 4, more than the 3" in d.message
+    # no number of consenters helps on 4 clusters: only more clusters or less tolerance
+    assert "consenters spread evenly" not in d.message
+    assert "spread the 7 consenters over 6 clusters (the network has 4)" in d.message
+    assert "safety.tolerateClusterLoss: 1" in d.message
+    assert check_file(_blueprint_with_placement(tmp_path, [2, 1, 1, 1, 1, 1], 2)).ok
+    assert check_file(_blueprint_with_placement(tmp_path, [2, 2, 2, 1], 1)).ok
+
+
+def test_a_possible_placement_is_suggested_and_holds(tmp_path: Path) -> None:
+    (d,) = check_file(_blueprint_with_placement(tmp_path, [3, 1, 1], 1)).diagnostics
+    assert "move consenters, for example to c0=2, c1=2, c2=1" in d.message
+    assert check_file(_blueprint_with_placement(tmp_path, [2, 2, 1], 1)).ok

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from compiler.analysis import placement
 from compiler.analysis.network import Network
-from compiler.analysis.quorum import channel_quorum
+from compiler.analysis.quorum import channel_quorum, raft_quorum
 from compiler.analysis.rules.base import Rule
 from compiler.diagnostics import Diagnostic, error, warning
 
@@ -54,14 +55,15 @@ def check(network: Network) -> Iterator[Diagnostic]:
             )
         if tolerate == 0 or q.survivable_cluster_losses >= tolerate:
             continue
+        hosting = [c for c, n in q.placement if n > 0]
+        hint = _hint(network, q.size, hosting, tolerate)
         if tolerate >= q.hosting_clusters:
             yield error(
                 "Q004",
                 ("spec", "safety", "tolerateClusterLoss"),
                 f"channel {channel.name!r} has consenters in {q.hosting_clusters} cluster(s) "
                 f"({q.placement_text()}); losing {tolerate} of them cannot keep a Raft quorum "
-                f"of {q.quorum}: spread consenters over more clusters or lower "
-                "safety.tolerateClusterLoss",
+                f"of {q.quorum}; {hint}",
             )
             continue
         lost = q.breaking_loss or ()
@@ -71,9 +73,31 @@ def check(network: Network) -> Iterator[Diagnostic]:
             where,
             f"channel {channel.name!r}: losing {_clusters_text(lost)} leaves {left} of "
             f"{q.size} consenters, below the Raft quorum of {q.quorum} (placement "
-            f"{q.placement_text()}; safety.tolerateClusterLoss is {tolerate}); move "
-            "consenters so that no cluster holds a quorum's worth of the others' share",
+            f"{q.placement_text()}; safety.tolerateClusterLoss is {tolerate}); {hint}",
         )
+
+
+def _hint(network: Network, consenters: int, hosting: list[str], tolerate: int) -> str:
+    """The smallest change that would do, from the arithmetic (compiler/analysis/placement):
+    a placement of the same consenters (on the clusters hosting them, else on all), or,
+    where none exists, more clusters, more consenters or a lower tolerance."""
+    names = [c.name for c in network.clusters]
+    for candidates in (hosting, names):
+        if placement.survivable(consenters, len(candidates), tolerate):
+            spread = placement.even_placement(consenters, candidates)
+            text = ", ".join(f"{c}={n}" for c, n in spread if n)
+            return f"move consenters, for example to {text}"
+    clusters = len(names)
+    worst = placement.worst_loss(consenters, clusters, tolerate) if clusters else consenters
+    spare = consenters - raft_quorum(consenters)
+    fixes = placement.fixes(consenters, clusters, tolerate)
+    return (
+        f"no placement of {consenters} consenters on the network's {clusters} cluster(s) "
+        f"survives losing {tolerate}: any {tolerate} of them would hold at least "
+        f"{min(worst, consenters)}, more than the {spare} that a quorum of "
+        f"{raft_quorum(consenters)} can spare. Smallest changes: "
+        f"{fixes.text(consenters, clusters)}"
+    )
 
 
 RULE = Rule(id="consensus", codes=("Q001", "Q002", "Q003", "Q004", "Q005"), check=check)
