@@ -231,10 +231,18 @@ def graph(file: Path, out_file: Path, fmt: str) -> None:
     help="where to write the JSON Schema; '-' for standard output",
 )
 def schema(out_file: Path) -> None:
-    """Write the blueprint's JSON Schema, generated from the models."""
-    from compiler.blueprint.schema import schema_text
+    """Write the blueprint's JSON Schema, generated from the models.
 
-    _write_text(out_file, schema_text())
+    Refused (exit 1, nothing written) while a property lacks a description or a title in
+    words: editors complete blueprints from this schema."""
+    from compiler.blueprint.schema import UndocumentedSchemaError, schema_text
+
+    try:
+        text = schema_text()
+    except UndocumentedSchemaError as exc:
+        click.echo(f"hlfc schema: {exc}", err=True)
+        sys.exit(EXIT_INVALID)
+    _write_text(out_file, text)
 
 
 @cli.command()
