@@ -11,10 +11,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from compiler.analysis.analyze import Analysis, analyze
+from compiler.analysis.analyze import Analysis, analyze, check_rules
 from compiler.analysis.chaincodes import Deployed
 from compiler.analysis.chaincodes import against_deployed as chaincode_lifecycle
-from compiler.blueprint.loader import load
+from compiler.blueprint.loader import load_with_remainder
 from compiler.diagnostics import Diagnostic, error, has_errors, sorted_diagnostics
 
 if TYPE_CHECKING:
@@ -38,9 +38,20 @@ class FileResult:
 
 
 def check_file(file: str | Path) -> FileResult:
-    loaded, diagnostics = load(file)
+    loaded, diagnostics = load_with_remainder(file)
     if loaded is None:
         return FileResult(str(file), tuple(sorted_diagnostics(diagnostics)), None)
+    if loaded.remainder is not None:
+        # the schema refused parts: the rules check the rest, in the same run, and say
+        # nothing the schema's errors already say
+        rest = loaded.remainder
+        found = [
+            loaded.source.place(rest.translate(d))
+            for d in check_rules(loaded)
+            if not rest.repeats(d)
+        ]
+        every = sorted_diagnostics([*diagnostics, *found])
+        return FileResult(str(file), tuple(every), None)
     analysis = analyze(loaded)
     every = sorted_diagnostics([*diagnostics, *analysis.diagnostics])
     return FileResult(str(file), tuple(every), analysis)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from compiler.analysis.network import Network, build_network
@@ -24,5 +25,15 @@ class Analysis:
 
 def analyze(loaded: Loaded) -> Analysis:
     network = build_network(loaded.blueprint)
-    found = [loaded.source.place(d) for rule in RULES for d in rule.check(network)]
+    found = [loaded.source.place(d) for d in _rules(network)]
     return Analysis(network, tuple(sorted_diagnostics(found)), loaded.source)
+
+
+def check_rules(loaded: Loaded) -> list[Diagnostic]:
+    """Every rule's findings on the blueprint, unplaced (paths into the blueprint)."""
+    return list(_rules(build_network(loaded.blueprint)))
+
+
+def _rules(network: Network) -> Iterator[Diagnostic]:
+    for rule in RULES:
+        yield from rule.check(network)

@@ -17,7 +17,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from compiler.blueprint import repair
 from compiler.blueprint.models import Blueprint
+from compiler.blueprint.repair import Remainder
 from compiler.blueprint.source import Document, SourceMap, read_document
 from compiler.blueprint.types import PATTERN_HELP
 from compiler.diagnostics import Diagnostic, Path, error, has_errors
@@ -25,21 +27,45 @@ from compiler.diagnostics import Diagnostic, Path, error, has_errors
 
 @dataclass(frozen=True)
 class Loaded:
-    """A blueprint that passed the schema, with where each of its parts came from."""
+    """A blueprint that passed the schema, with where each of its parts came from.
+    `remainder` is set when only part of the file passed: the blueprint is that part (for
+    the rules to check in the same run, never to render)."""
 
     blueprint: Blueprint
     source: SourceMap
+    remainder: Remainder | None = None
 
 
 def load(file: str | FsPath) -> tuple[Loaded | None, list[Diagnostic]]:
+    """The blueprint, or None with the diagnostics that refuse it."""
+    loaded, diagnostics = load_with_remainder(file)
+    return (None if loaded is None or loaded.remainder else loaded), diagnostics
+
+
+def load_with_remainder(file: str | FsPath) -> tuple[Loaded | None, list[Diagnostic]]:
+    """Like `load`, but where the schema refuses parts of the file, the part it accepts
+    (Loaded.remainder set), so that the rules can check it too."""
     document, diagnostics = read_document(file)
     if document is None:
         return None, diagnostics
     blueprint, schema_diagnostics = validate_document(document)
     diagnostics = diagnostics + schema_diagnostics
-    if blueprint is None or has_errors(diagnostics):
+    if blueprint is not None and not has_errors(diagnostics):
+        return Loaded(blueprint, document.source), diagnostics
+    if not isinstance(document.data, dict):
         return None, diagnostics
-    return Loaded(blueprint, document.source), diagnostics
+    found = repair.remainder(document.data, schema_diagnostics, _validate)
+    if found is None:
+        return None, diagnostics
+    rest, partial = found
+    return Loaded(partial, document.source, rest), diagnostics
+
+
+def _validate(data: Any) -> tuple[Blueprint | None, list[Diagnostic]]:
+    try:
+        return Blueprint.model_validate(data), []
+    except ValidationError as exc:
+        return None, [_from_pydantic(d, data) for d in exc.errors(include_url=False)]
 
 
 def validate_document(document: Document) -> tuple[Blueprint | None, list[Diagnostic]]:
