@@ -6,6 +6,7 @@ The CLI formats these results; nothing here prints or exits.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 from compiler.analysis.analyze import Analysis, analyze, check_rules
 from compiler.analysis.chaincodes import Deployed
 from compiler.analysis.chaincodes import against_deployed as chaincode_lifecycle
+from compiler.analysis.network import Network
 from compiler.blueprint.loader import load_with_remainder
 from compiler.diagnostics import Diagnostic, error, has_errors, sorted_diagnostics
 
@@ -133,6 +135,27 @@ def against_deployed(check: FileResult, out_dir: Path) -> FileResult:
     return FileResult(check.file, every, check.analysis)
 
 
+def repository_path(out_dir: Path) -> str | None:
+    """`out_dir` as Argo CD finds it: relative to the root of the git repository it is in
+    (the nearest parent holding `.git`); None outside any repository."""
+    here = out_dir.resolve()
+    root = next((p for p in (here, *here.parents) if (p / ".git").exists()), None)
+    return None if root is None else Path(os.path.relpath(here, root)).as_posix()
+
+
+def _delivered_from(network: Network, out_dir: Path) -> Network:
+    """The network with spec.argocd.path set to where the output really goes in its
+    repository, unless the blueprint says where the repository keeps it. Outside any
+    repository the renderer's default (`output`) stands: no one syncs from there."""
+    blueprint = network.blueprint
+    argocd = blueprint.spec.argocd
+    path = repository_path(out_dir)
+    if argocd.path is not None or path is None:
+        return network
+    spec = blueprint.spec.model_copy(update={"argocd": argocd.model_copy(update={"path": path})})
+    return replace(network, blueprint=blueprint.model_copy(update={"spec": spec}))
+
+
 def render_files(files: Iterable[str | Path], out_dir: Path) -> RenderResult:
     """Render every file, or nothing at all if any of them is invalid."""
     from compiler.emit.writer import emit_tree  # noqa: PLC0415
@@ -142,7 +165,9 @@ def render_files(files: Iterable[str | Path], out_dir: Path) -> RenderResult:
     checks = tuple(against_deployed(c, out_dir) for c in _one_file_per_network(check_files(files)))
     if not all(c.ok for c in checks):
         return RenderResult(checks, ())
-    networks = [c.analysis.network for c in checks if c.analysis is not None]
+    networks = [
+        _delivered_from(c.analysis.network, out_dir) for c in checks if c.analysis is not None
+    ]
     writes = tuple(
         emit_tree(out_dir, network.name, render_network(network), profile.files(network))
         for network in networks

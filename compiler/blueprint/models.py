@@ -927,11 +927,13 @@ class ArgoCD(Model):
     target_revision: str = Field(
         default="main", min_length=1, description="branch, tag or commit Argo CD syncs"
     )
-    path: str = Field(
-        default="output",
+    path: str | None = Field(
+        default=None,
         min_length=1,
         description="directory of the repository that holds the output; a cluster's "
-        "Application syncs `<path>/<network>/<cluster>`",
+        "Application syncs `<path>/<network>/<cluster>`. Default: where `hlfc render -o` "
+        "writes, relative to the root of the git repository it writes into (`output` "
+        "outside any repository)",
     )
 
 

@@ -38,9 +38,14 @@ def destination(cluster: Cluster) -> dict[str, str]:
     return {"name": cluster.argocd.name or cluster.name}
 
 
+DEFAULT_PATH = "output"  # where nothing says otherwise (plan, tests): the layout's own
+
+
 def _source(network: Network, directory: str) -> dict[str, str]:
     argocd = network.blueprint.spec.argocd
-    path = f"{argocd.path.rstrip('/')}/{network.name}/{directory}"
+    base = (argocd.path or DEFAULT_PATH).strip("/")
+    parts = [p for p in (base, network.name, directory) if p and p != "."]
+    path = "/".join(parts)
     return {"repoURL": argocd.repo_url, "targetRevision": argocd.target_revision, "path": path}
 
 
