@@ -126,3 +126,17 @@ def test_hostile_yaml_fails_positioned_in_a_real_process_under_a_memory_cap(
     first = done.stdout.splitlines()[0]
     assert first.startswith(f"{BAD / name}:") and ":1:1:" not in first, first
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_scalar_where_a_mapping_belongs_is_told_the_mapping_s_keys(tmp_path: Path) -> None:
+    text = MINIMAL.read_text(encoding="utf-8").replace(
+        "storageClass: standard", "storageClass: standard\n      ingress: loadBalancer"
+    )
+    path = tmp_path / "b.yaml"
+    path.write_text(text, encoding="utf-8")
+    _, diagnostics = load(path)
+    (d,) = diagnostics
+    assert d.code == "S003"
+    assert d.message == (
+        "expected a mapping, got string 'loadBalancer' (keys: gateway, kind, port)"
+    )

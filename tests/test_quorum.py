@@ -99,7 +99,7 @@ def test_global_survives_any_one_cluster() -> None:
         "eu-west-1     4 of 5           kept",
     ):
         assert row in out
-    assert "survives the loss of any 1 cluster(s)" in out
+    assert "survives the loss of any 1 cluster;" in out
 
 
 def test_analyze_json() -> None:

@@ -139,6 +139,7 @@ _TYPE_NAMES = {
     "list_type": "a list",
     "none_required": "null",
 }
+_MAPPING_TYPES = {"dict_type", "model_type", "model_attributes_type"}
 _RANGE_TYPES = {
     "greater_than",
     "greater_than_equal",
@@ -258,7 +259,12 @@ def _from_pydantic(detail: ErrorDetails, data: Any) -> Diagnostic:
         key = str(path[-1]) if path else "?"
         return error("S002", path, f"required key {key!r} is missing")
     if kind in _TYPE_NAMES:
-        return error("S003", path, f"expected {_TYPE_NAMES[kind]}, got {_describe(value)}")
+        message = f"expected {_TYPE_NAMES[kind]}, got {_describe(value)}"
+        model = _model_at(path) if kind in _MAPPING_TYPES else None
+        if model is not None:  # say what the mapping holds: the fix is usually one of these
+            keys = sorted((f.alias or n) for n, f in model.model_fields.items())
+            message += f" (keys: {', '.join(keys)})"
+        return error("S003", path, message)
     if kind == "string_pattern_mismatch":
         pattern = str((detail.get("ctx") or {}).get("pattern", ""))
         rule = PATTERN_HELP.get(pattern, f"must match {pattern}")

@@ -99,7 +99,12 @@ def validate(files: tuple[Path, ...], deployed: Path | None, fmt: str) -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 @_format
 def analyze(file: Path, fmt: str) -> None:
-    """Print the per-channel Raft quorum table: placement, quorum, survivable losses."""
+    """Show what the network survives and who dials whom.
+
+    Per channel: consenters per cluster, the Raft quorum, the node failures it tolerates,
+    each single cluster loss (quorum kept or lost) and the smallest loss that breaks it.
+    Then every connection the network makes (enrollment, Raft, deliver, gossip, channel
+    Jobs) with the address it uses: in-cluster names, or external ones across clusters."""
     from compiler.analysis.endpoints import dial_table
     from compiler.analysis.quorum import quorum_table
     from compiler.pipeline import check_files
@@ -296,7 +301,14 @@ def enroll(config_path: Path, revoke_identity: bool, held: Path) -> None:
     help="then wait to be stopped (a native sidecar); the outcome is in trust.done/failed",
 )
 def trust(config_path: Path, out_dir: Path, stay: bool) -> None:
-    """In-cluster: fetch and verify the public certificates a channel Job needs."""
+    """Fetch and verify public certificates: what a channel or lifecycle Job needs, or the
+    TLS roots a connection profile names.
+
+    Reads the JSON from --config (a Job's or connection profile's trust.json), asks each CA
+    for its chain and each orderer for its TLS certificate, verifies each against its
+    issuer, and writes MSP folders and certificates under --out. Used in-cluster by the
+    rendered Jobs, and by applications outside the clusters with the profile files in
+    output/<network>/_profiles/<org>/."""
     from compiler.enroll.trust import main as trust_main
 
     sys.exit(trust_main(config_path, out_dir, stay=stay))

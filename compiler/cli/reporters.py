@@ -71,7 +71,12 @@ class TextReporter:
                 "  " + "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip()
                 for r in rows
             ]
-            verdict = f"  survives the loss of any {q.survivable_cluster_losses} cluster(s)"
+            n = q.survivable_cluster_losses
+            verdict = (
+                f"  survives the loss of any {_plural(n, 'cluster')}"
+                if n
+                else "  survives the loss of no cluster"
+            )
             if q.breaking_loss:
                 lost = " + ".join(q.breaking_loss)
                 verdict += (
