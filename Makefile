@@ -40,6 +40,7 @@ env: $(VENV)/.installed
 
 schema: env
 	$(BIN)/hlfc schema -o schemas/blueprint.schema.json
+	$(BIN)/hlfc schema --markdown -o docs/blueprint-reference.md
 
 # Byte-code compiled ahead: with PYTHONDONTWRITEBYTECODE set (as on some CI machines) every
 # `hlfc` start would compile the package again (a third of `hlfc validate`'s time).
@@ -298,7 +299,7 @@ test: env tools lint
 
 # Re-render and fail on any difference from what is committed (output/ and schemas/).
 check: render
-	@git diff --exit-code --stat -- output schemas docs/global.svg || \
+	@git diff --exit-code --stat -- output schemas docs/global.svg docs/blueprint-reference.md || \
 	  { echo "output/ or schemas/ differ from a fresh render: run 'make render' and commit"; exit 1; }
 	@untracked=$$(git status --porcelain --untracked-files=all -- output schemas docs); \
 	  if [ -n "$$untracked" ]; then echo "$$untracked"; \

@@ -231,22 +231,31 @@ def graph(file: Path, out_file: Path, fmt: str) -> None:
     "--output",
     "out_file",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("schemas/blueprint.schema.json"),
-    show_default=True,
-    help="where to write the JSON Schema; '-' for standard output",
+    default=None,
+    help="where to write; '-' for standard output  [default: schemas/blueprint.schema.json, "
+    "with --markdown docs/blueprint-reference.md]",
 )
-def schema(out_file: Path) -> None:
+@click.option(
+    "--markdown",
+    is_flag=True,
+    help="write the field reference (every key: type, default, what it does) instead",
+)
+def schema(out_file: Path | None, markdown: bool) -> None:
     """Write the blueprint's JSON Schema, generated from the models.
 
     Refused (exit 1, nothing written) while a property lacks a description or a title in
     words: editors complete blueprints from this schema."""
-    from compiler.blueprint.schema import UndocumentedSchemaError, schema_text
+    from compiler.blueprint.reference import markdown as reference
+    from compiler.blueprint.schema import UndocumentedSchemaError, blueprint_schema, schema_text
 
     try:
-        text = schema_text()
+        text = reference(blueprint_schema()) if markdown else schema_text()
     except UndocumentedSchemaError as exc:
         click.echo(f"hlfc schema: {exc}", err=True)
         sys.exit(EXIT_INVALID)
+    if out_file is None:
+        default = "docs/blueprint-reference.md" if markdown else "schemas/blueprint.schema.json"
+        out_file = Path(default)
     _write_text(out_file, text)
 
 
