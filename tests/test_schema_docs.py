@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from click.testing import CliRunner
 from pydantic import BaseModel, Field
 
 from compiler.blueprint import schema as schema_module
-from compiler.blueprint.models import Model, human_title
+from compiler.blueprint.models import Images, Model, human_title
 from compiler.blueprint.schema import UndocumentedSchemaError, blueprint_schema, undocumented
 from compiler.cli.main import cli
 from tests.conftest import ROOT
@@ -178,3 +179,12 @@ def test_schema_generation_refuses_an_undescribed_field(
     assert "Tiny.bare: no description" in result.output
     assert "Inner.plain: no description" in result.output
     assert not out.exists()
+
+
+def test_default_enroller_image_is_the_one_this_version_publishes() -> None:
+    """.github/workflows/release.yml publishes ghcr.io/<owner>/hlfc-enroller:<version> on a
+    tag v<version> and refuses a tag the default does not name."""
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert Images().enroller == f"ghcr.io/hlfc-dev/hlfc-enroller:{version}"
+    workflow = (ROOT / ".github" / "workflows" / "release.yml").read_text()
+    assert "file: compiler/enroll/Dockerfile" in workflow
