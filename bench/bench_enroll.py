@@ -21,32 +21,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from compiler.enroll.config import EnrollConfig  # noqa: E402
 from compiler.enroll.flow import Outcome, run  # noqa: E402
 from compiler.enroll.secrets import KubeSecrets  # noqa: E402
 from tests.ca_harness import running_ca  # noqa: E402
 from tests.kube_fake import FakeKube  # noqa: E402
-
-REGISTRAR = ("registrar", "bench-registrar-secret")
-NS = "org1"
-
-
-def config(url: str, name: str) -> EnrollConfig:
-    return EnrollConfig(
-        ca_url=url,
-        ca_name="ca",
-        tlsca_name="tlsca",
-        enrollment_id=name,
-        identity_type="peer",
-        msp_id="Org1MSP",
-        namespace=NS,
-        msp_secret=f"{name}-msp",
-        tls_secret=f"{name}-tls",
-        hosts=(name, f"{name}.{NS}", f"{name}.{NS}.svc.cluster.local", "localhost"),
-        registrar_username=REGISTRAR[0],
-        registrar_password=REGISTRAR[1],
-        deadline_seconds=30,
-    )
+from tests.test_enroll import NS, REGISTRAR, config  # noqa: E402  (the tests' identity)
 
 
 def main() -> None:
@@ -56,7 +35,7 @@ def main() -> None:
         try:
             store = KubeSecrets.for_server(kube.url, NS)
             for i in range(7):
-                cfg = config(ca.url, f"bench-peer{i}")
+                cfg = config(ca, f"bench-peer{i}", deadline_seconds=30)
                 for _ in range(2):  # a new identity, then the run that finds it in order
                     start = time.perf_counter()
                     outcome = run(cfg, store)
