@@ -136,11 +136,25 @@ def _scalar(value: Any) -> str:
     raise Unsupported(type(value).__name__)
 
 
+_sort_keys: dict[str, tuple[int, str]] = {}
+
+
+def _sort_key(key: Any) -> tuple[int, str]:
+    """order.key_order, memoised: a large render sorts a few hundred distinct keys
+    hundreds of thousands of times."""
+    if type(key) is not str:  # (1 and True hash alike: memoise strings only)
+        return order.key_order(str(key))
+    found = _sort_keys.get(key)
+    if found is None:
+        found = _sort_keys[key] = order.key_order(key)
+    return found
+
+
 def _mapping(value: Mapping[Any, Any], indent: int, out: list[str], first: bool) -> None:
     """Entries at column `indent`; `first`: the first entry continues the current line
     (after `- `)."""
     pad = " " * indent
-    for i, key in enumerate(sorted(value, key=lambda k: order.key_order(str(k)))):
+    for i, key in enumerate(sorted(value, key=_sort_key)):
         name = str(key)
         if i or not first:
             out.append("\n")
