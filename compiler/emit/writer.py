@@ -91,16 +91,23 @@ def manifest_path(manifest: Manifest) -> str:
     return f"{manifest.cluster}/{directory}/{manifest.kind.lower()}-{manifest.name}.yaml"
 
 
-def plan(manifests: Iterable[Manifest]) -> dict[str, bytes]:
-    """Relative path (under the network directory) → file bytes, kustomizations included."""
-    files: dict[str, bytes] = {}
+def _placed(manifests: Iterable[Manifest]) -> list[tuple[Manifest, str]]:
+    """Each manifest with its file, refusing two manifests in one file."""
     placed: list[tuple[Manifest, str]] = []
+    seen: set[str] = set()
     for manifest in manifests:
         rel = manifest_path(manifest)
-        if rel in files:
+        if rel in seen:
             raise ValueError(f"two manifests render to the same file {rel}")
-        files[rel] = dump(manifest.obj)
+        seen.add(rel)
         placed.append((manifest, rel))
+    return placed
+
+
+def plan(manifests: Iterable[Manifest]) -> dict[str, bytes]:
+    """Relative path (under the network directory) → file bytes, kustomizations included."""
+    placed = _placed(manifests)
+    files = {rel: dump(manifest.obj) for manifest, rel in placed}
     return dict(sorted((files | _kustomizations(placed)).items()))
 
 
@@ -168,13 +175,19 @@ def _put(path: Path, data: bytes, made: set[Path]) -> bool:
     return True
 
 
-def write_tree(out_dir: Path, network: str, files: Mapping[str, bytes]) -> WriteReport:
-    root = out_dir / network
+def _put_all(root: Path, files: Iterable[tuple[str, bytes]]) -> tuple[list[str], list[str]]:
+    """(written, unchanged) paths, each file put under `root` as it comes."""
     written: list[str] = []
     unchanged: list[str] = []
     made: set[Path] = set()
-    for rel, data in files.items():
+    for rel, data in files:
         (written if _put(root / rel, data, made) else unchanged).append(rel)
+    return written, unchanged
+
+
+def write_tree(out_dir: Path, network: str, files: Mapping[str, bytes]) -> WriteReport:
+    root = out_dir / network
+    written, unchanged = _put_all(root, files.items())
     return _finish(root, set(files), written, unchanged)
 
 
@@ -201,7 +214,7 @@ def _finish(
 # (the renderers' objects are inherited, not pickled). Worth it only for large networks:
 # a fork and a pool cost tens of milliseconds.
 PARALLEL_FROM = 2000  # manifests
-_shared: tuple[Path, list[Manifest], list[str], int] | None = None
+_shared: tuple[Path, list[tuple[Manifest, str]], int] | None = None
 
 
 def jobs_default(count: int) -> int:
@@ -216,17 +229,12 @@ def jobs_default(count: int) -> int:
 
 def _emit_share(share: int) -> tuple[list[str], list[str]]:
     assert _shared is not None
-    root, manifests, paths, jobs = _shared
-    written: list[str] = []
-    unchanged: list[str] = []
-    made: set[Path] = set()
+    root, placed, jobs = _shared
     # contiguous shares: objects rendered together sit together in memory, so a worker
     # touches (and copies, after the fork) few pages of the other's objects
-    size = -(-len(manifests) // jobs)
-    for i in range(share * size, min(len(manifests), (share + 1) * size)):
-        rel = paths[i]
-        (written if _put(root / rel, dump(manifests[i].obj), made) else unchanged).append(rel)
-    return written, unchanged
+    size = -(-len(placed) // jobs)
+    mine = placed[share * size : (share + 1) * size]
+    return _put_all(root, ((rel, dump(manifest.obj)) for manifest, rel in mine))
 
 
 def emit_tree(
@@ -240,12 +248,10 @@ def emit_tree(
     shared among `jobs` forked workers."""
     global _shared  # noqa: PLW0603  (read by the forked workers)
     root = out_dir / network
-    paths = [manifest_path(m) for m in manifests]
-    if len(set(paths)) != len(paths):
-        plan(manifests)  # raises, naming the clash
-    small = _kustomizations(list(zip(manifests, paths, strict=True))) | dict(extra)
-    jobs = jobs_default(len(manifests)) if jobs is None else max(1, jobs)
-    _shared = (root, list(manifests), paths, jobs)
+    placed = _placed(manifests)
+    small = _kustomizations(placed) | dict(extra)
+    jobs = jobs_default(len(placed)) if jobs is None else max(1, jobs)
+    _shared = (root, placed, jobs)
     try:
         if jobs == 1:
             shares = [_emit_share(0)]
@@ -258,9 +264,7 @@ def emit_tree(
     finally:
         gc.unfreeze()
         _shared = None
-    written = [rel for w, _ in shares for rel in w]
-    unchanged = [rel for _, u in shares for rel in u]
-    made: set[Path] = set()
-    for rel, data in small.items():
-        (written if _put(root / rel, data, made) else unchanged).append(rel)
-    return _finish(root, set(paths) | set(small), written, unchanged)
+    extra_written, extra_unchanged = _put_all(root, small.items())
+    written = [rel for w, _ in shares for rel in w] + extra_written
+    unchanged = [rel for _, u in shares for rel in u] + extra_unchanged
+    return _finish(root, {rel for _, rel in placed} | set(small), written, unchanged)
