@@ -16,7 +16,10 @@ from compiler.analysis.quorum import raft_quorum
 
 
 def worst_loss(consenters: int, clusters: int, tolerate: int) -> int:
-    """Consenters lost with the `tolerate` fullest clusters of the most even placement."""
+    """Consenters lost with the `tolerate` fullest clusters of the most even placement
+    (all of them when `tolerate` clusters are all there are)."""
+    if tolerate >= clusters:
+        return consenters
     base, extra = divmod(consenters, clusters)
     return tolerate * base + min(tolerate, extra)
 

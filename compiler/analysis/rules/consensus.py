@@ -88,13 +88,13 @@ def _hint(network: Network, consenters: int, hosting: list[str], tolerate: int) 
             text = ", ".join(f"{c}={n}" for c, n in spread if n)
             return f"move consenters, for example to {text}"
     clusters = len(names)
-    worst = placement.worst_loss(consenters, clusters, tolerate) if clusters else consenters
+    worst = placement.worst_loss(consenters, clusters, tolerate)
     spare = consenters - raft_quorum(consenters)
     fixes = placement.fixes(consenters, clusters, tolerate)
     return (
         f"no placement of {consenters} consenters on the network's {clusters} cluster(s) "
         f"survives losing {tolerate}: any {tolerate} of them would hold at least "
-        f"{min(worst, consenters)}, more than the {spare} that a quorum of "
+        f"{worst}, more than the {spare} that a quorum of "
         f"{raft_quorum(consenters)} can spare. Smallest changes: "
         f"{fixes.text(consenters, clusters)}"
     )
