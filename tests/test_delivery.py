@@ -187,7 +187,8 @@ def test_every_dialled_host_is_in_the_targets_tls_names() -> None:
 
 def test_virtual_services_route_each_external_host_to_its_node() -> None:
     services = all_rendered("VirtualService")
-    assert len(services) == 5 * 2 + 6 + 4  # orderers (main + admin), peers, CAs
+    # orderers (main + admin), peers, CAs, and the proposer of the one channel (day 2)
+    assert len(services) == 5 * 2 + 6 + 4 + 1
     for path, vs in services:
         (host,) = vs["spec"]["hosts"]
         (route,) = vs["spec"]["tls"]
@@ -195,11 +196,15 @@ def test_virtual_services_route_each_external_host_to_its_node() -> None:
         destination = route["route"][0]["destination"]
         assert destination["host"].endswith(f".{vs['metadata']['namespace']}.svc.cluster.local")
         port = destination["port"]["number"]
-        assert port == (
-            7053
-            if host.split(".")[0].endswith("-admin")
-            else {"orderer": 7050, "peer": 7051, "ca": 7054}[_kind_of(host)]
-        )
+        if host.startswith("supply-chain-updates."):
+            assert port == 7060
+            assert destination["host"].startswith("supply-chain-updates.")
+        else:
+            assert port == (
+                7053
+                if host.split(".")[0].endswith("-admin")
+                else {"orderer": 7050, "peer": 7051, "ca": 7054}[_kind_of(host)]
+            )
         gateway = yaml.safe_load(
             (path.parent / "gateway-global-fabric-network-fabric.yaml").read_text()
         )
@@ -244,7 +249,9 @@ def test_load_balancer_ingress_renders_a_service_per_node(tmp_path: Path) -> Non
         for m in manifests
         if m.obj["kind"] == "Service" and m.obj["spec"]["type"] == "LoadBalancer"
     ]
-    assert len(balancers) == 5 + 6 + 4
+    assert len(balancers) == 5 + 6 + 4 + 1  # nodes, and the channel's proposer (day 2)
+    proposer = next(b for b in balancers if b["metadata"]["name"] == "supply-chain-updates")
+    assert [p["port"] for p in proposer["spec"]["ports"]] == [7060]
     orderer = next(b for b in balancers if b["metadata"]["name"] == "orderer-org-orderer2-external")
     assert [p["port"] for p in orderer["spec"]["ports"]] == [7050, 7053]
     assert orderer["metadata"]["annotations"]["external-dns.alpha.kubernetes.io/hostname"] == (

@@ -4,16 +4,25 @@ and the "shared" organisation has one peer in each cluster.
 
 Each orderer organisation joins only its own consenters with its own admin; the shared
 organisation's two peers, in two clusters, reach one height and see each other in gossip.
+Then day 2: changed blueprints, synced as new revisions, become signed config updates.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from compiler.twin.kube import Kube
+from compiler.twin.sync import Syncer
 from compiler.twin.twin import Twin
 from tests import channel_checks, twin_checks
 from tests.conftest import ROOT
@@ -83,3 +92,103 @@ def test_an_organisation_in_two_clusters_is_one_gossip_community(kubes: dict[str
             channel_checks.anchor_peers(config, party.config["mspID"])
             == party.config["anchorPeers"]
         )
+
+
+# --- day 2: the blueprint changes, the sync carries the change out (README: day 2) ----------
+
+BLUEPRINT = ROOT / "blueprints" / "consortium.yaml"
+ACL = ("qscc/GetTransactionByID", "/Channel/Application/Admins")
+
+
+def _render_changed(tmp: Path, name: str, **changes: Any) -> Path:
+    """consortium.yaml with `changes` made to its channel, rendered as a new revision."""
+    blueprint = yaml.safe_load(BLUEPRINT.read_text())
+    (channel,) = blueprint["spec"]["channels"]
+    channel.update(changes)
+    source = tmp / f"{name}.yaml"
+    source.write_text(yaml.safe_dump(blueprint, sort_keys=False))
+    out = tmp / name
+    done = subprocess.run(
+        [sys.executable, "-m", "compiler", "render", str(source), "-o", str(out)],
+        check=False, capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return out / "consortium"
+
+
+def _sync(twin: Twin, cluster: str, directory: Path) -> None:
+    (found,) = [c for c in twin.clusters() if c.name == cluster]
+    Syncer(found.kube, log=lambda m: print(f"{cluster}: {m}")).sync(directory / cluster)
+
+
+def _live(kubes: dict[str, Kube]) -> dict[str, Any]:
+    (party,) = [p for p in _parties() if p.config["mspID"] == "RetailMSP"]
+    root = channel_checks.consenter_tls_root(kubes, party)
+    return channel_checks.live_config(kubes[party.cluster], party, root)
+
+
+def _batch(config: dict[str, Any]) -> int:
+    orderer = config["channel_group"]["groups"]["Orderer"]["values"]
+    return int(orderer["BatchSize"]["value"]["max_message_count"])
+
+
+def _job_log(kubes: dict[str, Kube], cluster: str, namespace: str, job: str) -> str:
+    said = kubes[cluster].run(["logs", f"job/{job}", "-n", namespace, "-c", "channel"], check=False)
+    return said.stdout
+
+
+def test_a_change_lacking_a_signature_waits_for_it_and_then_applies(
+    twin: Twin, kubes: dict[str, Kube], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A batch size change needs both orderer organisations' admins (MAJORITY Admins of
+    /Channel/Orderer). Only alpha syncs at first: ord-a proposes and its Job says that
+    OrdererBMSP's signature is missing, and the live channel keeps its batch size. Then beta
+    syncs: ord-b's Job checks the proposal against its own computation, signs it in beta,
+    and the update applies."""
+    before = _live(kubes)
+    wanted = _batch(before) + 7
+    revision = _render_changed(
+        tmp_path_factory.mktemp("day2"), "batch", batch={"maxMessageCount": wanted}
+    )
+    alpha = threading.Thread(target=_sync, args=(twin, "alpha", revision))
+    alpha.start()
+    deadline = time.monotonic() + 420
+    proposer = "trade-ord-a-orderer-join"
+    while "missing signatures of: OrdererBMSP" not in _job_log(kubes, "alpha", "ord-a", proposer):
+        assert time.monotonic() < deadline, _job_log(kubes, "alpha", "ord-a", proposer)
+        assert alpha.is_alive(), "alpha's sync ended before beta signed"
+        time.sleep(3)
+    print(_job_log(kubes, "alpha", "ord-a", proposer))
+    assert _batch(_live(kubes)) == _batch(before), "applied without OrdererBMSP's signature"
+    _sync(twin, "beta", revision)
+    alpha.join(timeout=600)
+    assert not alpha.is_alive()
+    after = _live(kubes)
+    assert _batch(after) == wanted
+    assert int(after["sequence"]) == int(before["sequence"]) + 1, "one update, not several"
+    signer_log = _job_log(kubes, "beta", "ord-b", "trade-ord-b-orderer-join")
+    assert "signed the proposal: /Channel/Orderer/BatchSize" in signer_log, signer_log
+
+
+def test_an_acl_change_is_signed_by_the_members_in_both_clusters(
+    twin: Twin, kubes: dict[str, Kube], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """An ACL lives under /Channel/Application: a majority of the member organisations'
+    admins (shared, signing in alpha and beta, and retail in beta) must sign."""
+    before = _live(kubes)
+    revision = _render_changed(
+        tmp_path_factory.mktemp("day2"), "acl",
+        batch={"maxMessageCount": _batch(before)}, acls={ACL[0]: ACL[1]},
+    )  # fmt: skip
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda c: _sync(twin, c, revision), CLUSTERS))
+    after = _live(kubes)
+    acls = after["channel_group"]["groups"]["Application"]["values"]["ACLs"]["value"]["acls"]
+    assert acls[ACL[0]]["policy_ref"] == ACL[1]
+    assert _batch(after) == _batch(before)
+    # the same revision again: nothing to change, no config block
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda c: _sync(twin, c, revision), CLUSTERS))
+    assert _live(kubes)["sequence"] == after["sequence"]
+    log = _job_log(kubes, "alpha", "ord-a", "trade-ord-a-orderer-join")
+    assert "the channel's configuration is as rendered" in log, log

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from compiler.analysis.endpoints import endpoint
+from compiler.analysis.endpoints import ExchangeEndpoint, endpoint, exchange_endpoint
 from compiler.analysis.network import ChannelInfo, Network, Node, OrdererNode, Org, PeerNode
 
 Role = Literal["orderer", "peer"]
@@ -76,6 +76,20 @@ def parties(network: Network, channel: ChannelInfo) -> tuple[Party, ...]:
             here = tuple(p for p in peers if p.cluster == cluster)
             out.append(Party(channel, org, cluster, "peer", here, False))
     return tuple(out)
+
+
+def proposer(network: Network, channel: ChannelInfo) -> Party | None:
+    """The party that proposes the channel's config updates: its creator party."""
+    return next((p for p in parties(network, channel) if p.creator), None)
+
+
+def exchange_of(network: Network, channel: ChannelInfo) -> ExchangeEndpoint | None:
+    """Where the channel's proposer takes signatures (README: day 2)."""
+    prop = proposer(network, channel)
+    if prop is None:
+        return None
+    remote = any(p.cluster != prop.cluster for p in parties(network, channel))
+    return exchange_endpoint(network, channel.name, prop.org.namespace, prop.cluster, remote)
 
 
 def all_parties(network: Network) -> tuple[Party, ...]:

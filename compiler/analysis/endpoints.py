@@ -6,6 +6,7 @@ here; renderers never build a host name themselves.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from compiler.analysis.network import Network, Node
@@ -20,6 +21,8 @@ ORDERER_ADMIN_PORT = 7053
 CA_PORT = 7054
 OPERATIONS_PORT = 9443
 COUCHDB_PORT = 5984
+# a channel's config-update proposer serves its proposal and takes signatures here
+EXCHANGE_PORT = 7060
 
 MAIN_PORT = {"peer": PEER_PORT, "orderer": ORDERER_PORT, "ca": CA_PORT}
 
@@ -109,6 +112,50 @@ def _endpoint(network: Network, node: Node) -> Endpoint:
         admin_external_host=admin_host,
         admin_external_port=admin_port,
     )
+
+
+@dataclass(frozen=True)
+class ExchangeEndpoint:
+    """Where a channel's config-update proposer (its creator party's Job) is dialled by the
+    other parties' Jobs: the Service in its namespace, and an external name when a party
+    sits in another cluster (README: day 2)."""
+
+    service: str
+    namespace: str
+    cluster: str
+    external_host: str | None
+    external_port: int | None
+
+    @property
+    def service_host(self) -> str:
+        return f"{self.service}.{self.namespace}.svc.{CLUSTER_DOMAIN}"
+
+    def address(self, source_cluster: str) -> tuple[str, int]:
+        if source_cluster == self.cluster or not self.external_host or not self.external_port:
+            return self.service_host, EXCHANGE_PORT
+        return self.external_host, self.external_port
+
+
+def exchange_service(channel_name: str) -> str:
+    """A Service name (a DNS label) for a channel name, which may hold dots and 249 chars."""
+    name = f"{channel_name.replace('.', '-')}-updates"
+    if len(name) > 63:
+        name = f"{name[:54]}-{hashlib.sha256(channel_name.encode()).hexdigest()[:8]}"
+    return name
+
+
+def exchange_endpoint(
+    network: Network, channel_name: str, namespace: str, cluster: str, remote: bool
+) -> ExchangeEndpoint:
+    """`remote`: some party of the channel sits in another cluster than the proposer."""
+    service = exchange_service(channel_name)
+    spec = network.cluster(cluster)
+    external_host: str | None = None
+    external_port: int | None = None
+    if remote and spec is not None and spec.external_domain and spec.ingress.kind != "none":
+        external_host = f"{service}.{namespace}.{spec.external_domain}"
+        external_port = spec.ingress.port if spec.ingress.kind == "istio" else EXCHANGE_PORT
+    return ExchangeEndpoint(service, namespace, cluster, external_host, external_port)
 
 
 @dataclass(frozen=True)

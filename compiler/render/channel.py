@@ -18,9 +18,17 @@ from collections.abc import Iterator
 from importlib import resources
 from typing import Any
 
-from compiler.analysis.channels import Party, all_parties, member_orgs, orderer_orgs
+from compiler.analysis.channels import (
+    Party,
+    all_parties,
+    exchange_of,
+    member_orgs,
+    orderer_orgs,
+    proposer,
+)
 from compiler.analysis.endpoints import (
     CA_PORT,
+    EXCHANGE_PORT,
     ORDERER_ADMIN_PORT,
     ORDERER_PORT,
     PEER_PORT,
@@ -113,8 +121,27 @@ def trust_for(
     }
 
 
+def exchange_config(network: Network, party: Party) -> dict[str, Any]:
+    """What the sidecar does with a config update's signatures (compiler/enroll/exchange.py)."""
+    data: dict[str, Any] = {
+        "role": "proposer" if party.creator else "signer",
+        "mspID": party.org.msp_id,
+        "parties": [{"mspID": o.msp_id, "org": o.name} for o in _orgs(network, party)],
+        "port": EXCHANGE_PORT,
+    }
+    if party.creator:
+        data |= {"tlsCert": f"{ADMIN_DIR}/tls/tls.crt", "tlsKey": f"{ADMIN_DIR}/tls/tls.key"}
+    else:
+        prop, ep = proposer(network, party.channel), exchange_of(network, party.channel)
+        assert prop is not None and ep is not None  # a channel with parties has a creator
+        host, port = ep.address(party.cluster)
+        data |= {"proposerURL": f"https://{host}:{port}", "proposerOrg": prop.org.name}
+    return data
+
+
 def trust_config(network: Network, party: Party) -> dict[str, Any]:
-    return trust_for(network, party.nodes[0], _orgs(network, party), party.channel)
+    data = trust_for(network, party.nodes[0], _orgs(network, party), party.channel)
+    return data | {"exchange": exchange_config(network, party)}
 
 
 def _creator(network: Network, party: Party) -> str:
@@ -132,6 +159,9 @@ def job_config(network: Network, party: Party) -> dict[str, Any]:
         "creatorParty": _creator(network, party),
         "deadlineSeconds": SCRIPT_DEADLINE,
         "consenters": _consenters(network, party),
+        "proposer": party.creator,
+        "ordererMSPs": sorted(o.msp_id for o in orderer_orgs(network, party.channel)),
+        "memberMSPs": sorted(o.msp_id for o in member_orgs(network, party.channel)),
     }
     if party.role == "orderer":
         data["nodes"] = [
@@ -147,8 +177,11 @@ def job_config(network: Network, party: Party) -> dict[str, Any]:
     return data
 
 
+PROPOSER_LABEL = "hlfc.dev/config-proposer"
+
+
 def _job(network: Network, party: Party) -> dict[str, Any]:
-    return admin_job(
+    job = admin_job(
         network,
         name=party.job,
         org=party.org,
@@ -156,6 +189,39 @@ def _job(network: Network, party: Party) -> dict[str, Any]:
         script=f"{party.role}-join.sh",
         wave=waves.CHANNEL_JOBS,
     )
+    if party.creator:
+        # the proposer's sidecar serves with the admin's TLS pair, to the exchange Service
+        pod_spec = job["spec"]["template"]
+        pod_spec["metadata"]["labels"] = {**pod_spec["metadata"]["labels"], PROPOSER_LABEL: "true"}
+        sidecar = pod_spec["spec"]["initContainers"][0]
+        sidecar["ports"] = [{"name": "exchange", "containerPort": EXCHANGE_PORT}]
+        sidecar["volumeMounts"].append(
+            {"name": "admin-tls", "mountPath": f"{ADMIN_DIR}/tls", "readOnly": True}
+        )
+    return job
+
+
+def exchange_services(network: Network, prop: Party) -> Iterator[dict[str, Any]]:
+    """The proposer's Service; a LoadBalancer with its external name when the cluster
+    publishes by load balancers and a party sits in another cluster (Istio routes it by
+    SNI instead: ingress.py)."""
+    ep = exchange_of(network, prop.channel)
+    assert ep is not None
+    spec = network.cluster(prop.cluster)
+    balanced = ep.external_host is not None and spec is not None
+    balanced = balanced and spec is not None and spec.ingress.kind == "loadBalancer"
+    meta = _meta(network, ep.service, ep.namespace, prop)
+    spec_body: dict[str, Any] = {
+        "type": "ClusterIP",
+        "selector": _labels(network, prop) | {PROPOSER_LABEL: "true"},
+        "ports": [
+            {"name": "https", "port": EXCHANGE_PORT, "targetPort": "exchange", "protocol": "TCP"}
+        ],
+    }
+    if balanced:
+        meta["annotations"]["external-dns.alpha.kubernetes.io/hostname"] = ep.external_host
+        spec_body |= {"type": "LoadBalancer", "externalTrafficPolicy": "Local"}
+    yield {"apiVersion": "v1", "kind": "Service", "metadata": meta, "spec": spec_body}
 
 
 def admin_job(
@@ -277,6 +343,8 @@ def party_objects(network: Network, party: Party) -> Iterator[dict[str, Any]]:
         },
     }
     yield _job(network, party)
+    if party.creator:
+        yield from exchange_services(network, party)
 
 
 def namespace_objects(network: Network, namespace: str) -> Iterator[dict[str, Any]]:
@@ -297,9 +365,9 @@ def namespace_objects(network: Network, namespace: str) -> Iterator[dict[str, An
 
 
 def network_policy(network: Network, cluster: str, namespace: str) -> dict[str, Any]:
-    """Channel Jobs reach CAs (cainfo), orderers (deliver, osnadmin) and peers of the
-    network in this cluster, and other clusters' CAs and orderers through their gateways;
-    nothing reaches them."""
+    """Channel Jobs reach CAs (cainfo), orderers (deliver, osnadmin), peers and config-update
+    proposers of the network in this cluster, and other clusters' CAs, orderers and
+    proposers through their gateways; only a proposer is reached, by the other parties."""
     part_of = {"app.kubernetes.io/part-of": network.name}
     here = [p for p in all_parties(network) if (p.cluster, p.org.namespace) == (cluster, namespace)]
     remote = {
@@ -308,22 +376,34 @@ def network_policy(network: Network, cluster: str, namespace: str) -> dict[str, 
         for node in (*p.channel.consenters, *(o.ca for o in _orgs(network, p)))
         if node.cluster != cluster
     }
-    external = sorted(
-        {port for n in remote.values() if (port := endpoint(network, n).external_port) is not None}
-    )
+    external = {
+        port for n in remote.values() if (port := endpoint(network, n).external_port) is not None
+    }
+    exchanges = {p.channel.name: exchange_of(network, p.channel) for p in here}
+    for ep in exchanges.values():
+        if ep is not None and ep.cluster != cluster and ep.external_port is not None:
+            external.add(ep.external_port)
     network_pods = {
         "namespaceSelector": {"matchLabels": part_of},
         "podSelector": {"matchLabels": part_of},
     }
-    ports = (ORDERER_PORT, PEER_PORT, ORDERER_ADMIN_PORT, CA_PORT)
+    ports = (ORDERER_PORT, PEER_PORT, ORDERER_ADMIN_PORT, CA_PORT, EXCHANGE_PORT)
     egress: list[dict[str, Any]] = [
         {"to": [network_pods], "ports": [{"protocol": "TCP", "port": p} for p in ports]}
     ]
+    # the proposer's sidecar takes signatures from the channel's other parties' Jobs
+    proposing = [p for p in here if p.creator]
+    ingress: list[dict[str, Any]] = []
+    if proposing:
+        sources: list[dict[str, Any]] = [network_pods]
+        if any((ep := exchanges[p.channel.name]) and ep.external_host for p in proposing):
+            sources.append({"ipBlock": {"cidr": "0.0.0.0/0"}})
+        ingress.append({"from": sources, "ports": [{"protocol": "TCP", "port": EXCHANGE_PORT}]})
     if external:
         egress.append(
             {
                 "to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}],
-                "ports": [{"protocol": "TCP", "port": p} for p in external],
+                "ports": [{"protocol": "TCP", "port": p} for p in sorted(external)],
             }
         )
     return {
@@ -338,7 +418,7 @@ def network_policy(network: Network, cluster: str, namespace: str) -> dict[str, 
         "spec": {
             "podSelector": {"matchLabels": part_of | {"app.kubernetes.io/component": COMPONENT}},
             "policyTypes": ["Ingress", "Egress"],
-            "ingress": [],
+            "ingress": ingress,
             "egress": egress,
         },
     }

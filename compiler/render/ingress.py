@@ -2,7 +2,8 @@
 
 - Istio: TLS passes through the gateway untouched (Fabric does its own mutual TLS) and is
   routed by SNI: a Gateway server per namespace for its hosts, and a VirtualService per
-  externally dialled endpoint (peer 7051, orderer 7050 and its admin 7053, CA 7054).
+  externally dialled endpoint (peer 7051, orderer 7050 and its admin 7053, CA 7054), and
+  per channel config-update proposer (7060) when the channel's parties span clusters.
 - loadBalancer: a LoadBalancer Service per node on Fabric's own ports, with the external
   host for external-dns.
 """
@@ -10,9 +11,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from compiler.analysis.endpoints import ORDERER_ADMIN_PORT, Endpoint, endpoint
+from compiler.analysis.channels import exchange_of
+from compiler.analysis.endpoints import EXCHANGE_PORT, ORDERER_ADMIN_PORT, Endpoint, endpoint
 from compiler.analysis.network import Network, Node
 from compiler.render import pod, waves
 from compiler.render.manifest import Manifest, common_labels
@@ -20,10 +23,10 @@ from compiler.render.manifest import Manifest, common_labels
 PORT_NAMES = {7050: "grpc", 7051: "grpc", 7053: "admin", 7054: "https"}
 
 
-def _meta(network: Network, name: str, node: Node, wave: int) -> dict[str, Any]:
+def _meta(network: Network, name: str, namespace: str, wave: int) -> dict[str, Any]:
     return {
         "name": name,
-        "namespace": node.namespace,
+        "namespace": namespace,
         "labels": common_labels(network.name, "ingress"),
         "annotations": waves.annotation(wave) | waves.CUSTOM,
     }
@@ -37,49 +40,73 @@ def _wave(node: Node) -> int:
     return {"ca": waves.CA, "orderer": waves.ORDERERS, "peer": waves.PEERS}[node.kind]
 
 
+@dataclass(frozen=True)
+class Route:
+    name: str  # the VirtualService's
+    host: str  # the SNI name dialled
+    service_host: str
+    port: int
+    wave: int
+
+
+def _node_routes(network: Network, nodes: list[Node]) -> list[Route]:
+    routes = []
+    for node in nodes:
+        ep = endpoint(network, node)
+        for host, port in ep.external_routes():
+            name = node.workload if port != ORDERER_ADMIN_PORT else f"{node.workload}-admin"
+            routes.append(Route(name, host, ep.service_host, port, _wave(node)))
+    return routes
+
+
+def _exchange_routes(network: Network, cluster: str, namespace: str) -> list[Route]:
+    """The config-update proposers of channels whose parties span clusters (README: day 2)."""
+    routes = []
+    for channel in network.channels:
+        ep = exchange_of(network, channel)
+        if ep and ep.external_host and (ep.cluster, ep.namespace) == (cluster, namespace):
+            host, wave = ep.external_host, waves.CHANNEL_JOBS
+            routes.append(Route(ep.service, host, ep.service_host, EXCHANGE_PORT, wave))
+    return routes
+
+
 def istio(
     network: Network, cluster: str, namespace: str, nodes: list[Node]
 ) -> Iterator[dict[str, Any]]:
     spec = network.cluster(cluster)
     assert spec is not None and spec.ingress.gateway is not None
-    routes = [
-        (n, ep, host, port)
-        for n in nodes
-        for ep in [endpoint(network, n)]
-        for host, port in ep.external_routes()
-    ]
+    routes = _node_routes(network, nodes) + _exchange_routes(network, cluster, namespace)
     if not routes:
         return
     gateway_selector = {"istio": spec.ingress.gateway.split("/", 1)[1]}
     yield {
         "apiVersion": "networking.istio.io/v1",
         "kind": "Gateway",
-        "metadata": _meta(network, gateway_name(network), nodes[0], waves.CA),
+        "metadata": _meta(network, gateway_name(network), namespace, waves.CA),
         "spec": {
             "selector": gateway_selector,
             "servers": [
                 {
                     "port": {"number": spec.ingress.port, "name": "tls-fabric", "protocol": "TLS"},
                     "tls": {"mode": "PASSTHROUGH"},
-                    "hosts": sorted(host for _, _, host, _ in routes),
+                    "hosts": sorted(r.host for r in routes),
                 }
             ],
         },
     }
-    for node, ep, host, port in routes:
-        name = node.workload if port != ORDERER_ADMIN_PORT else f"{node.workload}-admin"
+    for r in routes:
         yield {
             "apiVersion": "networking.istio.io/v1",
             "kind": "VirtualService",
-            "metadata": _meta(network, name, node, _wave(node)),
+            "metadata": _meta(network, r.name, namespace, r.wave),
             "spec": {
-                "hosts": [host],
+                "hosts": [r.host],
                 "gateways": [f"{namespace}/{gateway_name(network)}"],
                 "tls": [
                     {
-                        "match": [{"port": spec.ingress.port, "sniHosts": [host]}],
+                        "match": [{"port": spec.ingress.port, "sniHosts": [r.host]}],
                         "route": [
-                            {"destination": {"host": ep.service_host, "port": {"number": port}}}
+                            {"destination": {"host": r.service_host, "port": {"number": r.port}}}
                         ],
                     }
                 ],
@@ -89,7 +116,7 @@ def istio(
 
 def load_balancer(network: Network, node: Node, ep: Endpoint) -> dict[str, Any]:
     ports = sorted({port for _, port in ep.external_routes()})
-    meta = _meta(network, f"{node.workload}-external", node, _wave(node))
+    meta = _meta(network, f"{node.workload}-external", node.namespace, _wave(node))
     meta["labels"] = pod.node_labels(network, node) | {"hlfc.dev/service": "external"}
     meta["annotations"]["external-dns.alpha.kubernetes.io/hostname"] = ",".join(
         host for host, _ in ep.external_routes()

@@ -86,14 +86,208 @@ expected_genesis() {
     -configPath "$CONFIGTX_DIR" 2>&1) || fail "configtxgen refused the rendered configtx.yaml: $said"
 }
 
-# The block served must say what the rendered configtx.yaml says: never join a channel
-# on another party's word alone.
+# The channel must say what the rendered configtx.yaml says: never join a channel on
+# another party's word alone. Block 0 says it, unless the channel has been updated since
+# it was made: then its latest configuration must, once this party has taken its part in
+# bringing it there (reconcile_config).
 verify_genesis() {
   local block=$1
   expected_genesis "$WORK/expected.pb"
-  if ! diff <(config_of_block "$WORK/expected.pb") <(config_of_block "$block") >"$WORK/genesis.diff"; then
-    head -n 40 "$WORK/genesis.diff" >&2
-    fail "block 0 of $CHANNEL differs from the rendered configtx.yaml (diff above: expected <, served >)"
+  if diff <(config_of_block "$WORK/expected.pb") <(config_of_block "$block") >"$WORK/genesis.diff"; then
+    log "block 0 matches the rendered configtx.yaml"
+    return 0
   fi
-  log "block 0 matches the rendered configtx.yaml"
+  log "block 0 differs from the rendered configtx.yaml (an updated channel): checking its latest configuration"
+  reconcile_config
+}
+
+# --- config updates (README: day 2): the live configuration brought to the rendered one ---
+
+EXCHANGE=$WORK/exchange # shared with the sidecar, which moves proposals and signatures
+
+# The live configuration of the channel, as JSON, into $1, from any consenter.
+# 0: fetched; 1: this organisation may not read the channel (not a member yet); 2: no answer.
+fetch_live_config() {
+  local out=$1 said address org forbidden=0
+  while read -r address org; do
+    if said=$(timeout 30 peer channel fetch config "$WORK/live.pb" -c "$CHANNEL" -o "$address" \
+      --tls --cafile "$(orderer_tls_root "$org")" 2>&1); then
+      config_of_block "$WORK/live.pb" >"$out"
+      return 0
+    fi
+    case "$said" in *FORBIDDEN*) forbidden=1 ;; esac
+  done < <(jq -r '.consenters[] | "\(.host):\(.port) \(.org)"' "$JOB")
+  [ "$forbidden" -eq 1 ] && return 1
+  return 2
+}
+
+# The configuration the blueprint implies (configtxgen's, from the rendered configtx.yaml),
+# with each organisation's anchor peers as the channel has them: each organisation sets
+# its own, in its own Job. $1: live (JSON), $2: out.
+target_config() {
+  expected_genesis "$WORK/target.pb"
+  config_of_block "$WORK/target.pb" | jq -S --slurpfile live "$1" '
+    reduce ($live[0].channel_group.groups.Application.groups // {} | to_entries[]) as $org (.;
+      if $org.value.values.AnchorPeers and .channel_group.groups.Application.groups[$org.key]
+      then .channel_group.groups.Application.groups[$org.key].values.AnchorPeers =
+        $org.value.values.AnchorPeers
+      else . end)' >"$2"
+}
+
+# The ConfigUpdate from $1 to $2 (JSON configs) into $3. 1: there is no difference.
+compute_update() {
+  local said
+  configtxlator proto_encode --type common.Config --input "$1" --output "$WORK/from.pb"
+  configtxlator proto_encode --type common.Config --input "$2" --output "$WORK/to.pb"
+  if said=$(configtxlator compute_update --channel_id "$CHANNEL" --original "$WORK/from.pb" \
+    --updated "$WORK/to.pb" --output "$3" 2>&1); then
+    return 0
+  fi
+  case "$said" in *"no differences detected"*) return 1 ;; esac
+  fail "configtxlator compute_update: $said"
+}
+
+# The elements a ConfigUpdate ($1) writes, as paths: what a log line can say.
+describe_update() {
+  configtxlator proto_decode --type common.ConfigUpdate --input "$1" | jq -r '
+    def items(p): (.values // {} | to_entries[] | [p + "/" + .key, .value.version // "0"]),
+      (.policies // {} | to_entries[] | [p + "/" + .key, .value.version // "0"]),
+      (.groups // {} | to_entries[] | .key as $k | .value |
+        ([p + "/" + $k, .version // "0"], items(p + "/" + $k)));
+    ([.read_set | items("/Channel")] | map({(.[0]): .[1]}) | add // {}) as $read
+    | [.write_set | items("/Channel") | select($read[.[0]] != .[1]) | .[0]] | join(", ")'
+}
+
+# An unsigned CONFIG_UPDATE envelope ($2) around a ConfigUpdate ($1).
+update_envelope() {
+  configtxlator proto_decode --type common.ConfigUpdate --input "$1" |
+    jq --arg ch "$CHANNEL" '{payload: {header: {channel_header: {channel_id: $ch, type: 2}},
+      data: {config_update: .}}}' >"$WORK/envelope.json"
+  configtxlator proto_encode --type common.Envelope --input "$WORK/envelope.json" --output "$2"
+}
+
+# The ConfigUpdate an envelope ($1) carries, as sorted JSON (its content, not its bytes).
+envelope_update() {
+  configtxlator proto_decode --type common.Envelope --input "$1" | jq -S '.payload.data.config_update'
+}
+
+# Submit an update envelope ($1) through the channel's orderer endpoints, as the live
+# configuration ($2) names them, each with its organisation's TLS root from that same
+# configuration. 0: an orderer accepted it; else SUBMIT_SAID says what the last one said.
+SUBMIT_SAID=""
+submit_update() {
+  local org address root said
+  mkdir -p "$WORK/config-roots"
+  while read -r org address; do
+    root=$WORK/config-roots/$org.pem
+    jq -r --arg org "$org" '.channel_group.groups.Orderer.groups[$org].values.MSP.value.config.tls_root_certs[]' \
+      "$2" | while read -r pem; do echo "$pem" | base64 -d; done >"$root"
+    if said=$(timeout 30 peer channel update -f "$1" -c "$CHANNEL" -o "$address" \
+      --tls --cafile "$root" 2>&1); then
+      log "update submitted through $address"
+      return 0
+    fi
+    SUBMIT_SAID=$(echo "$said" | grep -v '^\s*$' | tail -n 1)
+    log "update through $address: $SUBMIT_SAID"
+    # the update itself was judged (a policy, a stale version): every orderer says the same
+    case "$SUBMIT_SAID" in *BAD_REQUEST* | *FORBIDDEN*) return 1 ;; esac
+  done < <(jq -r '.channel_group.groups.Orderer.groups | to_entries[] |
+    .key as $org | .value.values.Endpoints.value.addresses[] | "\($org) \(.)"' "$2")
+  return 1
+}
+
+# Whose signatures a refusal ($1, the orderer's words) still wants: the organisations of
+# the policy it names that have not signed ($2: JSON list of those that have).
+missing_signers() {
+  local group=all
+  case "$1" in
+    *"/Channel/Orderer"*) group=ordererMSPs ;;
+    *"/Channel/Application"*) group=memberMSPs ;;
+  esac
+  jq -r --argjson signed "$2" --arg group "$group" '
+    (if $group == "all" then (.ordererMSPs + .memberMSPs) else .[$group] end) - $signed
+    | unique | join(", ")' "$JOB"
+}
+
+# Bring the channel's configuration to the rendered one. The proposer (the channel's creator
+# party) computes the update and submits it once the signatures its sidecar gathered
+# satisfy the orderer; every other party computes the same update itself and signs the
+# proposal only if it is that update. Returns when the live configuration is the rendered
+# one; fails at the Job's deadline, saying whose signatures are missing.
+reconcile_config() {
+  need_trust
+  local live=$WORK/live.json target=$WORK/target.json state changes digest said
+  local proposer submitted="" signed_for="" reported=0 signed unsigned
+  proposer=$(jq -r '.proposer' "$JOB")
+  mkdir -p "$EXCHANGE"
+  while true; do
+    state=0
+    fetch_live_config "$live" || state=$?
+    if [ "$state" -eq 1 ]; then
+      wait_or_fail "$MSP_ID may not read $CHANNEL: the channel's members have not added it" 5
+      continue
+    elif [ "$state" -ne 0 ]; then
+      wait_or_fail "no consenter served the configuration of $CHANNEL"
+      continue
+    fi
+    target_config "$live" "$target"
+    if ! compute_update "$live" "$target" "$WORK/update.pb"; then
+      log "the channel's configuration is as rendered"
+      return 0
+    fi
+    changes=$(describe_update "$WORK/update.pb")
+    if [ "$proposer" = "true" ]; then
+      update_envelope "$WORK/update.pb" "$WORK/proposal.pb"
+      if [ ! -e "$EXCHANGE/proposal.pb" ] ||
+        ! diff -q <(envelope_update "$EXCHANGE/proposal.pb") <(envelope_update "$WORK/proposal.pb") >/dev/null; then
+        rm -f "$EXCHANGE/outcome"
+        mv "$WORK/proposal.pb" "$EXCHANGE/proposal.pb"
+        submitted=""
+        log "proposed: $changes (every organisation of the channel is asked to sign)"
+      fi
+      digest=$(sha256sum <"$EXCHANGE/proposal.pb" | cut -d' ' -f1)
+      if [ -e "$EXCHANGE/collected.json" ] &&
+        [ "$(jq -r .proposal "$EXCHANGE/collected.json")" = "$digest" ]; then
+        said=$(jq -c '.signed' "$EXCHANGE/collected.json")
+        if [ "$said" != "$submitted" ]; then
+          submitted=$said
+          if submit_update "$EXCHANGE/collected.pb" "$live"; then
+            log "submitted with the signatures of $MSP_ID and $(jq -r 'join(", ")' <<<"$said")"
+            sleep 2
+            continue
+          fi
+          signed=$(jq -c --arg me "$MSP_ID" '. + [$me] | unique' <<<"$said")
+          unsigned=$(missing_signers "$SUBMIT_SAID" "$signed")
+          echo "not applied: the orderer refused it ($SUBMIT_SAID); missing signatures of: ${unsigned:-none}" >"$EXCHANGE/outcome"
+          log "$(cat "$EXCHANGE/outcome")"
+          reported=$(date +%s)
+        fi
+      fi
+      if [ $(($(date +%s) - reported)) -ge 30 ] && [ -e "$EXCHANGE/outcome" ]; then
+        log "$(cat "$EXCHANGE/outcome")"
+        reported=$(date +%s)
+      fi
+      wait_or_fail "the update ($changes) is not applied: $(cat "$EXCHANGE/outcome" 2>/dev/null || echo 'no answer yet')" 3
+    else
+      if [ -e "$EXCHANGE/proposal.pb" ]; then
+        digest=$(sha256sum <"$EXCHANGE/proposal.pb" | cut -d' ' -f1)
+        if [ "$digest" != "$signed_for" ]; then
+          if diff -q <(envelope_update "$EXCHANGE/proposal.pb") \
+            <(configtxlator proto_decode --type common.ConfigUpdate --input "$WORK/update.pb" | jq -S .) >/dev/null; then
+            cp "$EXCHANGE/proposal.pb" "$WORK/signing.pb"
+            said=$(peer channel signconfigtx -f "$WORK/signing.pb" 2>&1) || fail "signconfigtx: $said"
+            mv "$WORK/signing.pb" "$EXCHANGE/signed.pb"
+            signed_for=$digest
+            log "signed the proposal: $changes"
+          else
+            log "the proposal is not the update the blueprint implies here (yet): not signed"
+          fi
+        fi
+      fi
+      said=$(jq -r '"signed by \(.signed | join(", ")); not yet by \(.unsigned | join(", "))\(if .outcome != "" then "; " + .outcome else "" end)"' \
+        "$EXCHANGE/status.json" 2>/dev/null || echo "no answer from the proposer yet")
+      if [ -e "$EXCHANGE/failed" ]; then fail "signature exchange: $(cat "$EXCHANGE/failed")"; fi
+      wait_or_fail "the update ($changes) is not applied: $said" 3
+    fi
+  done
 }

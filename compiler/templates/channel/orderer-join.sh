@@ -1,7 +1,8 @@
 # One orderer organisation, in one cluster: join its consenters of the channel with the
 # organisation's own admin TLS identity (the admin endpoint trusts only its own TLS CA).
 # The creator party makes the genesis block, once, and only when every consenter has
-# answered that it does not have the channel.
+# answered that it does not have the channel. Then the channel's configuration is brought
+# to the rendered one (lib.sh, reconcile_config): the creator party proposes, others sign.
 source /etc/hlfc/scripts/lib.sh
 
 ADMIN_ARGS=(--ca-file "$ADMIN_TLS/ca.crt" --client-cert "$ADMIN_TLS/tls.crt" --client-key "$ADMIN_TLS/tls.key")
@@ -33,7 +34,9 @@ for admin in $(jq -r '.nodes[].admin' "$JOB"); do
   fi
 done
 if [ "${#pending[@]}" -eq 0 ]; then
-  log "every consenter of this organisation here has joined: nothing to do"
+  log "every consenter of this organisation here has joined"
+  reconcile_config
+  log "done"
   exit 0
 fi
 
@@ -75,4 +78,5 @@ for admin in "${pending[@]}"; do
     wait_or_fail "$admin did not join"
   done
 done
+reconcile_config
 log "done"

@@ -1,6 +1,7 @@
 # One member organisation, in one cluster: join its peers there to the channel with the
 # organisation's admin, then make the channel's anchor peers of the organisation those
-# the blueprint names (a config update the organisation's admin alone may sign).
+# the blueprint names (a config update the organisation's admin alone may sign), then sign
+# (or wait for) any other change of the channel's configuration (lib.sh, reconcile_config).
 source /etc/hlfc/scripts/lib.sh
 
 export CORE_PEER_TLS_ROOTCERT_FILE=$ADMIN_MSP/tlscacerts/tlsca.pem
@@ -83,27 +84,9 @@ while true; do
   configtxlator proto_encode --type common.Config --input "$WORK/modified.json" --output "$WORK/modified.pb"
   configtxlator compute_update --channel_id "$CHANNEL" --original "$WORK/original.pb" \
     --updated "$WORK/modified.pb" --output "$WORK/update.pb"
-  configtxlator proto_decode --type common.ConfigUpdate --input "$WORK/update.pb" |
-    jq --arg ch "$CHANNEL" '{payload: {header: {channel_header: {channel_id: $ch, type: 2}}, data: {config_update: .}}}' \
-      >"$WORK/envelope.json"
-  configtxlator proto_encode --type common.Envelope --input "$WORK/envelope.json" --output "$WORK/envelope.pb"
-  # every orderer endpoint of the channel, each with its organisation's TLS root
-  submitted=0
-  while read -r org address; do
-    root=$WORK/config-roots/$org.pem
-    mkdir -p "$WORK/config-roots"
-    jq -r --arg org "$org" '.channel_group.groups.Orderer.groups[$org].values.MSP.value.config.tls_root_certs[]' \
-      "$WORK/config.json" | while read -r pem; do echo "$pem" | base64 -d; done >"$root"
-    if said=$(timeout 30 peer channel update -f "$WORK/envelope.pb" -c "$CHANNEL" -o "$address" \
-      --tls --cafile "$root" 2>&1); then
-      log "anchor peer update submitted through $address"
-      submitted=1
-      break
-    fi
-    log "anchor peer update through $address: $(echo "$said" | tail -n 1)"
-  done < <(jq -r '.channel_group.groups.Orderer.groups | to_entries[] |
-    .key as $org | .value.values.Endpoints.value.addresses[] | "\($org) \(.)"' "$WORK/config.json")
-  [ "$submitted" -eq 1 ] || log "no orderer accepted the update"
+  update_envelope "$WORK/update.pb" "$WORK/envelope.pb"
+  submit_update "$WORK/envelope.pb" "$WORK/config.json" || log "no orderer accepted the anchor peer update"
   wait_or_fail "the anchor peers of $MSP_ID are not as rendered" 3
 done
+reconcile_config
 log "done"
