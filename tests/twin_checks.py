@@ -20,13 +20,13 @@ from compiler.twin.twin import Twin
 
 
 def running(
-    network: Path, extra_images: tuple[str, ...] = ()
+    network: Path, extra_images: tuple[str, ...] = (), spare_cpu: float = 0.0
 ) -> Iterator[tuple[Twin, dict[str, float]]]:
     """A module's twin: whatever an interrupted run left is removed first, and nothing is
     left after."""
     if os.geteuid() != 0:
         pytest.fail("the twin needs root (network and mount namespaces, cgroups)")
-    twin = Twin(network, log=print, extra_images=extra_images)
+    twin = Twin(network, log=print, extra_images=extra_images, spare_cpu=spare_cpu)
     twin.down()
     try:
         timings = twin.up()

@@ -226,7 +226,12 @@ class TwinCluster:
         return any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
 
     def down(self) -> None:
-        for node in reversed(self.nodes):  # node 0, with the control plane, last
+        # the nodes it was started with, which may be more than this object was asked for
+        # (a day-2 test keeps spare nodes; `hlfc twin down` does not know that)
+        started = 1 + sum(1 for _ in self.state.glob("node[0-9]*")) if self.state.is_dir() else 0
+        count = max(self.node_count, started)
+        nodes = [Node(self.net.sibling(k), self.plane) for k in range(count)]
+        for node in reversed(nodes):  # node 0, with the control plane, last
             process.stop_all(node.state)
             self._kill_leftovers(node)
             network.remove(node.net)

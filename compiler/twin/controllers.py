@@ -5,9 +5,11 @@
   node the scheduler chose. The real PV controller then binds it; the real kubelet applies
   the pod's fsGroup to it.
 - A load balancer for every Service of type LoadBalancer: an address on the shared network,
-  published on the cluster's eth0 and written to the Service status, where kube-proxy
-  routes it; its `external-dns.alpha.kubernetes.io/hostname` goes into the shared hosts file
-  every cluster's DNS reads (what external-dns and a public zone do).
+  published on the eth0 of a node that forwards it (with `externalTrafficPolicy: Local`, one
+  running a ready endpoint, as a cloud balancer's health check would pick) and written to
+  the Service status, where kube-proxy routes it; its
+  `external-dns.alpha.kubernetes.io/hostname` goes into the shared hosts file every
+  cluster's DNS reads (what external-dns and a public zone do).
 - The Istio ingress gateway's address (the router in router.py listens there) and the
   names its Gateways serve, in the same hosts file.
 - A secret store with the External Secrets Operator in front of it: every ExternalSecret
@@ -31,7 +33,7 @@ from typing import Any
 
 from compiler.twin import router
 from compiler.twin.kube import Kube
-from compiler.twin.network import ClusterNet, publish
+from compiler.twin.network import ClusterNet, publish, unpublish
 from compiler.twin.process import TwinError
 
 PROVISIONER_ANNOTATION = "volume.kubernetes.io/storage-provisioner"
@@ -50,6 +52,7 @@ class Controllers:
         self.hosts_file = network_state / "hosts"
         self.store_file = network_state / "secret-store.json"
         self.allocations_path = state / "loadbalancers.json"
+        self.placements_path = state / "loadbalancer-nodes.json"  # address -> node index
 
     def provision(self) -> None:
         classes = {c["metadata"]["name"]: c for c in self.kube.items("storageclass")}
@@ -124,7 +127,7 @@ class Controllers:
                 allocations[key] = self.net.ingress_ip(len(allocations))
                 self.allocations_path.write_text(json.dumps(allocations), encoding="utf-8")
             address = allocations[key]
-            publish(self.net, address)
+            self.place(address, self._node_for(svc))
             ingress = svc.get("status", {}).get("loadBalancer", {}).get("ingress") or []
             if [i.get("ip") for i in ingress] != [address]:
                 patch = {"status": {"loadBalancer": {"ingress": [{"ip": address}]}}}
@@ -139,6 +142,44 @@ class Controllers:
             for hostname in (n.strip() for n in names.split(",")):
                 if hostname:
                     self.publish_name(hostname, address)
+
+    def _node_for(self, svc: dict[str, Any]) -> int:
+        """The node whose kube-proxy takes the load balancer's traffic. With
+        `externalTrafficPolicy: Local` only a node running a ready endpoint forwards it (a
+        cloud balancer's health check finds that node); otherwise any node, the first."""
+        if svc["spec"].get("externalTrafficPolicy") != "Local":
+            return 0
+        meta = svc["metadata"]
+        slices = self.kube.items(
+            "endpointslices", "-n", meta["namespace"],
+            "-l", f"kubernetes.io/service-name={meta['name']}",
+        )  # fmt: skip
+        nodes = sorted(
+            str(e.get("nodeName", ""))
+            for sl in slices
+            for e in sl.get("endpoints") or []
+            if (e.get("conditions") or {}).get("ready")
+        )
+        prefix = f"{self.net.name}-node"
+        for node in nodes:
+            suffix = node.removeprefix(prefix)
+            if node.startswith(prefix) and (suffix == "" or suffix.isdigit()):
+                return int(suffix or 0)
+        return 0
+
+    def place(self, address: str, node: int) -> None:
+        placed: dict[str, int] = (
+            json.loads(self.placements_path.read_text(encoding="utf-8"))
+            if self.placements_path.exists()
+            else {}
+        )
+        before = placed.get(address)
+        if before is not None and before != node:
+            unpublish(self.net.sibling(before), address)
+        publish(self.net.sibling(node), address)
+        if before != node:
+            placed[address] = node
+            self.placements_path.write_text(json.dumps(placed), encoding="utf-8")
 
     def publish_name(self, hostname: str, address: str) -> None:
         with self.hosts_file.open("a+", encoding="utf-8") as f:

@@ -159,6 +159,17 @@ def publish(net: ClusterNet, address: str) -> None:
         sh("ip", "netns", "exec", net.netns, "ip", "addr", "add", f"{address}/32", "dev", "eth0")
 
 
+def unpublish(net: ClusterNet, address: str) -> None:
+    """Take `address` off this node, and make every twin namespace forget where it was: a
+    cloud load balancer's address does not move between machines, the twin's does (it
+    follows the node that runs a Local-policy Service's pod)."""
+    sh("ip", "netns", "exec", net.netns, "ip", "addr", "del", f"{address}/32", "dev", "eth0",
+       check=False)  # fmt: skip
+    names = sh("ip", "netns", "list", check=False).stdout.split()
+    for ns in (n for n in names if n.startswith("hlfc-")):
+        sh("ip", "-n", ns, "neigh", "flush", "to", address, check=False)
+
+
 def remove(net: ClusterNet) -> None:
     with contextlib.suppress(TwinError):
         sh("umount", str(net.mount_ns), check=False)

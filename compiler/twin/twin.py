@@ -46,10 +46,12 @@ def cpu_requested(resources: list[Resource]) -> float:
     return total
 
 
-def nodes_needed(resources: list[Resource]) -> int:
+def nodes_needed(resources: list[Resource], spare_cpu: float = 0.0) -> int:
     """Nodes of this machine's size that schedule the cluster's requests, with room for the
-    Jobs and for packing: a production-sized cluster does not fit one node of 2 cores."""
-    return max(1, math.ceil(cpu_requested(resources) * NODE_HEADROOM / (os.cpu_count() or 1)))
+    Jobs and for packing: a production-sized cluster does not fit one node of 2 cores.
+    `spare_cpu`: what later revisions of the cluster add (a day-2 test's new nodes)."""
+    wanted = (cpu_requested(resources) + spare_cpu) * NODE_HEADROOM
+    return max(1, math.ceil(wanted / (os.cpu_count() or 1)))
 
 
 def cluster_dirs(network_dir: Path) -> list[Path]:
@@ -64,6 +66,8 @@ class Twin:
     root: Path = field(default_factory=state_root)
     # images the clusters need beside those output/ names: applications' (tests' clients)
     extra_images: tuple[str, ...] = ()
+    # CPU each cluster keeps spare for later revisions of the network (day-2 tests)
+    spare_cpu: float = 0.0
 
     @property
     def name(self) -> str:
@@ -71,7 +75,7 @@ class Twin:
 
     def clusters(self) -> list[TwinCluster]:
         return [
-            TwinCluster(self.name, d.name, i, self.root, nodes_needed(load(d)))
+            TwinCluster(self.name, d.name, i, self.root, nodes_needed(load(d), self.spare_cpu))
             for i, d in enumerate(cluster_dirs(self.network_dir))
         ]
 
@@ -101,8 +105,12 @@ class Twin:
         return prerequisites.PlatformValues(self.root / self.name / "platform-secrets.json")
 
     def _sync(self, cluster: TwinCluster) -> tuple[str, float]:
+        return cluster.name, self.sync(cluster, self.network_dir / cluster.name)
+
+    def sync(self, cluster: TwinCluster, directory: Path) -> float:
+        """Sync one cluster directory (this network's, or a later revision of it) as Argo CD
+        would, after the Secrets the platform provides; returns the seconds it took."""
         start = time.monotonic()
-        directory = self.network_dir / cluster.name
         prerequisites.create_secrets(
             cluster.kube,
             prerequisites.expected_secrets(r.obj for r in load(directory)),
@@ -110,7 +118,7 @@ class Twin:
         )
         self.log(f"{cluster.name}: syncing {directory}")
         Syncer(cluster.kube, log=functools.partial(self._log_for, cluster.name)).sync(directory)
-        return cluster.name, time.monotonic() - start
+        return time.monotonic() - start
 
     def _log_for(self, cluster: str, message: str) -> None:
         self.log(f"{cluster}: {message}")
