@@ -11,6 +11,8 @@ import yaml
 
 from compiler.analysis.analyze import analyze
 from compiler.blueprint.loader import load
+from compiler.enroll.msp import NODE_OUS
+from compiler.render.channel import script
 from compiler.render.network import render_network
 from tests.conftest import ROOT
 
@@ -93,3 +95,12 @@ def test_an_anchor_peer_change_changes_only_that_organisations_jobs(tmp_path: Pa
     key = ("us-west-2", "ConfigMap", "supply-chain-org2-peer-join")
     assert before[key]["data"]["configtx.yaml"] == after[key]["data"]["configtx.yaml"]
     assert before[key]["data"]["job.json"] != after[key]["data"]["job.json"]
+
+
+def test_the_scripts_msp_folder_config_is_the_sidecars() -> None:
+    """A config update rebuilds an unreachable organisation's MSP folder from the live
+    configuration; its config.yaml must be the one the trust sidecar writes, or configtxgen
+    would make a different MSP value and propose a change nobody asked for."""
+    lib = script("lib.sh")
+    heredoc = lib.split("cat <<'YAML'\n", 1)[1].split("YAML\n", 1)[0]
+    assert heredoc == NODE_OUS

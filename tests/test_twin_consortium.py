@@ -22,7 +22,6 @@ import pytest
 import yaml
 
 from compiler.twin.kube import Kube
-from compiler.twin.sync import Syncer
 from compiler.twin.twin import Twin
 from tests import channel_checks, twin_checks
 from tests.conftest import ROOT
@@ -35,7 +34,8 @@ pytestmark = [pytest.mark.tools, pytest.mark.twin]
 
 @pytest.fixture(scope="module")
 def twin() -> Iterator[Twin]:
-    for running, _ in twin_checks.running(NETWORK):
+    # day 2 adds an organisation (CA, peer) and an orderer to beta: room for them
+    for running, _ in twin_checks.running(NETWORK, spare_cpu=1.0):
         yield running
 
 
@@ -100,11 +100,22 @@ BLUEPRINT = ROOT / "blueprints" / "consortium.yaml"
 ACL = ("qscc/GetTransactionByID", "/Channel/Application/Admins")
 
 
-def _render_changed(tmp: Path, name: str, **changes: Any) -> Path:
-    """consortium.yaml with `changes` made to its channel, rendered as a new revision."""
+def _render_changed(
+    tmp: Path,
+    name: str,
+    orgs: tuple[dict[str, Any], ...] = (),
+    orderers: dict[str, list[dict[str, str]]] | None = None,
+    **changes: Any,
+) -> Path:
+    """consortium.yaml with `changes` made to its channel, `orgs` added and the orderers of
+    organisations replaced, rendered as a new revision."""
     blueprint = yaml.safe_load(BLUEPRINT.read_text())
     (channel,) = blueprint["spec"]["channels"]
     channel.update(changes)
+    blueprint["spec"]["organizations"] += list(orgs)
+    for org in blueprint["spec"]["organizations"]:
+        if org["name"] in (orderers or {}):
+            org["orderers"] = (orderers or {})[org["name"]]
     source = tmp / f"{name}.yaml"
     source.write_text(yaml.safe_dump(blueprint, sort_keys=False))
     out = tmp / name
@@ -118,7 +129,7 @@ def _render_changed(tmp: Path, name: str, **changes: Any) -> Path:
 
 def _sync(twin: Twin, cluster: str, directory: Path) -> None:
     (found,) = [c for c in twin.clusters() if c.name == cluster]
-    Syncer(found.kube, log=lambda m: print(f"{cluster}: {m}")).sync(directory / cluster)
+    twin.sync(found, directory / cluster)
 
 
 def _live(kubes: dict[str, Kube]) -> dict[str, Any]:
@@ -192,3 +203,81 @@ def test_an_acl_change_is_signed_by_the_members_in_both_clusters(
     assert _live(kubes)["sequence"] == after["sequence"]
     log = _job_log(kubes, "alpha", "ord-a", "trade-ord-a-orderer-join")
     assert "the channel's configuration is as rendered" in log, log
+
+
+WHOLESALE = {
+    "name": "wholesale",
+    "mspID": "WholesaleMSP",
+    "ca": {"cluster": "beta"},
+    "peers": [{"name": "peer0", "cluster": "beta", "anchor": True}],
+}
+
+
+def test_a_new_organisation_joins_the_running_channel(
+    twin: Twin, kubes: dict[str, Kube], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A third member organisation, with its own namespace, CA and peer in beta, is added to
+    the channel's members. The members' admins (shared in both clusters, retail) sign its
+    addition; its own Job waits until it may read the channel, then joins its peer, which
+    reaches the others' height and gossips with them, and sets its anchor peer."""
+    before = _live(kubes)
+    acls = before["channel_group"]["groups"]["Application"]["values"]["ACLs"]["value"]["acls"]
+    revision = _render_changed(
+        tmp_path_factory.mktemp("day2"), "join", (WHOLESALE,),
+        batch={"maxMessageCount": _batch(before)}, acls={ACL[0]: acls[ACL[0]]["policy_ref"]},
+        members=["shared", "retail", "wholesale"],
+    )  # fmt: skip
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda c: _sync(twin, c, revision), CLUSTERS))
+    after = _live(kubes)
+    assert "WholesaleMSP" in after["channel_group"]["groups"]["Application"]["groups"]
+    assert int(after["sequence"]) >= int(before["sequence"]) + 2, "added, then its anchor set"
+    everyone = channel_checks.parties({name: revision / name for name in CLUSTERS})
+    (wholesale,) = [p for p in everyone if p.config["mspID"] == "WholesaleMSP"]
+    states = channel_checks.converged(kubes, everyone, CHANNEL)
+    heights = {s.pod: s.height for s in states}
+    assert heights["wholesale-peer0-0"] == heights["retail-peer0-0"], heights
+    assert channel_checks.anchor_peers(after, "WholesaleMSP") == wholesale.config["anchorPeers"]
+    log = _job_log(kubes, "beta", "wholesale", "trade-wholesale-peer-join")
+    assert "may not read trade yet" in log or "block 0 fetched" in log, log
+
+
+def _consenters(config: dict[str, Any]) -> list[str]:
+    consensus = config["channel_group"]["groups"]["Orderer"]["values"]["ConsensusType"]
+    return sorted(c["host"] for c in consensus["value"]["metadata"]["consenters"])
+
+
+def test_a_consenter_is_replaced_one_change_at_a_time(
+    twin: Twin, kubes: dict[str, Kube], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """ord-a's orderer1 is replaced by a new orderer1 of ord-b in beta, in one blueprint
+    edit. Raft takes one membership change per update, so the Jobs carry it out as two:
+    the new consenter is added, joined by ord-b's Job from the latest configuration block,
+    and only once every consenter serves that configuration is the old one removed."""
+    before = _live(kubes)
+    acls = before["channel_group"]["groups"]["Application"]["values"]["ACLs"]["value"]["acls"]
+    revision = _render_changed(
+        tmp_path_factory.mktemp("day2"), "replace", (WHOLESALE,),
+        orderers={
+            "ord-a": [{"name": "orderer0", "cluster": "alpha"}],
+            "ord-b": [{"name": n, "cluster": "beta"} for n in ("orderer0", "orderer1")],
+        },
+        batch={"maxMessageCount": _batch(before)}, acls={ACL[0]: acls[ACL[0]]["policy_ref"]},
+        members=["shared", "retail", "wholesale"],
+    )  # fmt: skip
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda c: _sync(twin, c, revision), CLUSTERS))
+    after = _live(kubes)
+    assert _consenters(after) == [
+        "ord-a-orderer0.alpha.consortium.example",
+        "ord-b-orderer0.beta.consortium.example",
+        "ord-b-orderer1.beta.consortium.example",
+    ]
+    assert int(after["sequence"]) == int(before["sequence"]) + 2, "added, then removed"
+    proposer = _job_log(kubes, "alpha", "ord-a", "trade-ord-a-orderer-join")
+    assert "one consenter change of several" in proposer, proposer
+    joiner = _job_log(kubes, "beta", "ord-b", "trade-ord-b-orderer-join")
+    assert "ord-b-orderer1.ord-b:7053 joined" in joiner, joiner
+    everyone = channel_checks.parties({name: revision / name for name in CLUSTERS})
+    states = channel_checks.converged(kubes, everyone, CHANNEL)
+    print({s.pod: s.height for s in states})

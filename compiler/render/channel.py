@@ -159,13 +159,20 @@ def job_config(network: Network, party: Party) -> dict[str, Any]:
         "creatorParty": _creator(network, party),
         "deadlineSeconds": SCRIPT_DEADLINE,
         "consenters": _consenters(network, party),
+        # as configtx.yaml names them: a config update takes an unreachable one's certificate
+        # from the live configuration
+        "configConsenters": configtx.consenters(network, party.channel),
         "proposer": party.creator,
         "ordererMSPs": sorted(o.msp_id for o in orderer_orgs(network, party.channel)),
         "memberMSPs": sorted(o.msp_id for o in member_orgs(network, party.channel)),
     }
     if party.role == "orderer":
         data["nodes"] = [
-            {"name": n.workload, "admin": f"{n.workload}.{n.namespace}:{ORDERER_ADMIN_PORT}"}
+            {
+                "name": n.workload,
+                "admin": f"{n.workload}.{n.namespace}:{ORDERER_ADMIN_PORT}",
+                "consenter": endpoint(network, n).advertised,  # as the configuration names it
+            }
             for n in party.nodes
         ]
     else:

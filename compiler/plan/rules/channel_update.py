@@ -1,6 +1,6 @@
 """Channel updates: what in each channel's configuration the change alters, and whose
-signatures the modification policy of that part of the configuration requires (the
-day-2 config update Jobs carry it out; this says what they will need).
+signatures the modification policy of that part of the configuration requires (the channel
+Jobs carry it out at the sync, README "Day 2"; this says whose signatures they will gather).
 
 Modification policies are Fabric's defaults as configtx renders them: /Channel/Application
 and its values by the Application Admins (a MAJORITY of member admins, or the blueprint's
@@ -128,7 +128,7 @@ def check(ctx: Context) -> Iterator[Change]:
                 continue
             yield Change(
                 CHANNEL_UPDATE, f"channel {name}",
-                f"{item}: {_describe(old_value, new_value)}; needs a config update signed by "
-                f"{_signers(group, ctx.old, old_channels[name])}, which the sync does not "
-                "apply (the channel Jobs create and join channels only)",
+                f"{item}: {_describe(old_value, new_value)}; a config update signed by "
+                f"{_signers(group, ctx.old, old_channels[name])}: the channel Jobs propose it "
+                "and gather the signatures, each admin signing in its own cluster",
             )  # fmt: skip

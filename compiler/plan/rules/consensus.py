@@ -41,9 +41,11 @@ def check(ctx: Context) -> Iterator[Change]:
             yield Change(
                 CONSENSUS, subject,
                 f"{steps} consenter changes in one sync ({', '.join(listed)}): Raft reconfigures "
-                "one consenter per config update, and each must catch up before the next",
+                f"one consenter per config update, so the channel Jobs make {steps} updates in "
+                "order (additions, certificate changes, removals), each once every consenter "
+                "serves the latest configuration; the set tolerates fewer failures meanwhile",
                 hazard=True,
-                action="split it: one consenter added, removed or replaced per change",
+                action="acknowledge the stepped change, or make one consenter change per sync",
             )  # fmt: skip
         q_before, q_after = channel_quorum(ctx.old, before), channel_quorum(ctx.new, channel)
         if q_after.survivable_cluster_losses < q_before.survivable_cluster_losses:

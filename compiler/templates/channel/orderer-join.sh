@@ -3,6 +3,8 @@
 # The creator party makes the genesis block, once, and only when every consenter has
 # answered that it does not have the channel. Then the channel's configuration is brought
 # to the rendered one (lib.sh, reconcile_config): the creator party proposes, others sign.
+# A consenter added to a running channel joins from its latest configuration block, once
+# that configuration lists it.
 source /etc/hlfc/scripts/lib.sh
 
 ADMIN_ARGS=(--ca-file "$ADMIN_TLS/ca.crt" --client-cert "$ADMIN_TLS/tls.crt" --client-key "$ADMIN_TLS/tls.key")
@@ -20,7 +22,8 @@ joined() {
 }
 
 pending=()
-for admin in $(jq -r '.nodes[].admin' "$JOB"); do
+advertised=() # the pending consenters as the channel configuration names them
+while read -r admin address; do
   while true; do
     state=0
     joined "$admin" || state=$?
@@ -31,8 +34,9 @@ for admin in $(jq -r '.nodes[].admin' "$JOB"); do
     log "$admin has joined already"
   else
     pending+=("$admin")
+    advertised+=("$address")
   fi
-done
+done < <(jq -r '.nodes[] | "\(.admin) \(.consenter)"' "$JOB")
 if [ "${#pending[@]}" -eq 0 ]; then
   log "every consenter of this organisation here has joined"
   reconcile_config
@@ -46,7 +50,13 @@ while true; do
   state=0
   fetch_genesis "$block" || state=$?
   if [ "$state" -eq 0 ]; then
-    verify_genesis "$block"
+    if genesis_matches "$block"; then break; fi
+    # An updated channel: these consenters join once the live configuration lists them
+    # (this party takes its part in adding them), from its latest configuration block.
+    log "block 0 differs from the rendered configtx.yaml (an updated channel): joining from its latest configuration"
+    reconcile_config "${advertised[@]}"
+    block=$WORK/latest.pb
+    until fetch_latest_config "$block"; do wait_or_fail "no consenter served the latest configuration block"; done
     break
   fi
   if [ "$state" -eq 1 ] && [ "$CREATOR" = "true" ]; then
@@ -54,7 +64,9 @@ while true; do
     log "no consenter has the channel: genesis block made from the rendered configtx.yaml"
     break
   fi
-  if [ "$CREATOR" = "true" ]; then
+  if [ "$state" -eq 3 ]; then
+    wait_or_fail "$NOT_YET_MEMBER"
+  elif [ "$CREATOR" = "true" ]; then
     wait_or_fail "not every consenter answered; the channel is only created once all have said they do not have it"
   else
     wait_or_fail "no joined consenter served block 0 (created by $(jq -r .creatorParty "$JOB"))"

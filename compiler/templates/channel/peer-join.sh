@@ -28,8 +28,15 @@ done
 if [ "${#pending[@]}" -gt 0 ]; then
   need_trust
   block=$WORK/genesis.pb
-  until fetch_genesis "$block"; do
-    wait_or_fail "no consenter served block 0 of $CHANNEL (created by $(jq -r .creatorParty "$JOB"))"
+  while true; do
+    state=0
+    fetch_genesis "$block" || state=$?
+    [ "$state" -eq 0 ] && break
+    if [ "$state" -eq 3 ]; then
+      wait_or_fail "$NOT_YET_MEMBER"
+    else
+      wait_or_fail "no consenter served block 0 of $CHANNEL (created by $(jq -r .creatorParty "$JOB"))"
+    fi
   done
   verify_genesis "$block"
   for address in "${pending[@]}"; do
