@@ -38,7 +38,7 @@ while read -r admin address; do
   fi
 done < <(jq -r '.nodes[] | "\(.admin) \(.consenter)"' "$JOB")
 if [ "${#pending[@]}" -eq 0 ]; then
-  log "every consenter of this organisation here has joined"
+  log "every consenter of this organisation here has joined already"
   reconcile_config
   log "done"
   exit 0
