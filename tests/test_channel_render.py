@@ -3,6 +3,8 @@ rendered channel objects (the reviewable diff), and nothing else about a channel
 
 from __future__ import annotations
 
+import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +99,38 @@ def test_an_anchor_peer_change_changes_only_that_organisations_jobs(tmp_path: Pa
     assert before[key]["data"]["job.json"] != after[key]["data"]["job.json"]
 
 
+def test_an_orderer_dropped_from_the_consenters_is_retired_by_its_own_job(
+    tmp_path: Path,
+) -> None:
+    """orderer1 stays a node but is replaced in the channel's consenters by a new orderer5:
+    the Job of its organisation in its cluster names it to leave the channel (osnadmin
+    channel remove, after the update that drops it), no other Job does, and it is no
+    longer one to join."""
+    doc = yaml.safe_load(BLUEPRINT.read_text(encoding="utf-8"))
+    orderer_org = next(o for o in doc["spec"]["organizations"] if o["name"] == "orderer-org")
+    orderer_org["orderers"].append({"name": "orderer5", "cluster": "eu-west-1"})
+    channel = doc["spec"]["channels"][0]
+    channel["consenters"] = ["orderer0", "orderer2", "orderer3", "orderer4", "orderer5"]
+    objects = channel_objects(doc, tmp_path)
+    jobs = {
+        k[0]: json.loads(v["data"]["job.json"])
+        for k, v in objects.items()
+        if k[1] == "ConfigMap" and k[2] == "supply-chain-orderer-org-orderer-join"
+    }
+    assert sorted(jobs) == ["eu-west-1", "us-east-1", "us-west-2"]
+    assert jobs["us-east-1"]["retired"] == [
+        {
+            "name": "orderer-org-orderer1",
+            "admin": "orderer-org-orderer1.orderer-org:7053",
+            "consenter": "orderer-org-orderer1.us-east-1.fabric.global:443",
+        }
+    ]
+    assert [n["name"] for n in jobs["us-east-1"]["nodes"]] == ["orderer-org-orderer0"]
+    assert jobs["us-west-2"]["retired"] == jobs["eu-west-1"]["retired"] == []
+    hosts = {c["host"] for c in jobs["us-east-1"]["configConsenters"]}
+    assert "orderer-org-orderer1.us-east-1.fabric.global" not in hosts
+
+
 def test_the_scripts_msp_folder_config_is_the_sidecars() -> None:
     """A config update rebuilds an unreachable organisation's MSP folder from the live
     configuration; its config.yaml must be the one the trust sidecar writes, or configtxgen
@@ -104,3 +138,49 @@ def test_the_scripts_msp_folder_config_is_the_sidecars() -> None:
     lib = script("lib.sh")
     heredoc = lib.split("cat <<'YAML'\n", 1)[1].split("YAML\n", 1)[0]
     assert heredoc == NODE_OUS
+
+
+def _lib_in(tmp: Path) -> Path:
+    """lib.sh with its two fixed paths (the Job's parameters, the sidecar's work folder)
+    moved under `tmp`, with the parameters lib.sh reads when it is sourced."""
+    (tmp / "job.json").write_text(
+        json.dumps({"channel": "c", "mspID": "M", "deadlineSeconds": 60}), encoding="utf-8"
+    )
+    lib = script("lib.sh")
+    for fixed, moved in (("/etc/hlfc/channel/job.json", tmp / "job.json"), ("/work", tmp / "w")):
+        assert f"={fixed} " in lib
+        lib = lib.replace(f"={fixed} ", f"={moved} ", 1)
+    path = tmp / "lib.sh"
+    path.write_text(lib, encoding="utf-8")
+    return path
+
+
+def _bash(lib: Path, body: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", "-c", f"source {lib}\n{body}"], capture_output=True, text=True, check=False
+    )
+
+
+def test_the_fetched_certificates_digest_holds_with_none_fetched_yet(tmp_path: Path) -> None:
+    """A config update caches its computation by the live configuration and the sidecar's
+    certificates so far; with none fetched (a cut-off CA), the digest is still made (a
+    failed glob once stopped the script under pipefail) and it moves when one arrives."""
+    lib = _lib_in(tmp_path)
+    first = _bash(lib, "fetched_digest")
+    assert first.returncode == 0, first.stderr
+    (tmp_path / "w" / "msp" / "org1" / "cacerts").mkdir(parents=True)
+    (tmp_path / "w" / "msp" / "org1" / "cacerts" / "ca.pem").write_text("x", encoding="utf-8")
+    second = _bash(lib, "fetched_digest")
+    assert second.returncode == 0 and second.stdout != first.stdout
+
+
+def test_a_command_that_stops_the_script_is_named(tmp_path: Path) -> None:
+    """set -e stops the script at a failing command: the log says which one, once; a stop
+    by fail() is not said twice."""
+    lib = _lib_in(tmp_path)
+    stopped = _bash(lib, "false\necho not reached")
+    assert stopped.returncode == 1 and "not reached" not in stopped.stdout
+    assert stopped.stderr.count('FAILED: the command "false" exited with 1') == 1
+    failed = _bash(lib, "fail 'the reason'")
+    assert failed.returncode == 1 and failed.stderr.count("FAILED") == 1, failed.stderr
+    assert "the reason" in failed.stderr

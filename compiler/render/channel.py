@@ -175,6 +175,18 @@ def job_config(network: Network, party: Party) -> dict[str, Any]:
             }
             for n in party.nodes
         ]
+        # this organisation's orderers here that are not consenters of the channel: one
+        # dropped from `consenters` leaves the channel once the configuration no longer
+        # lists it (osnadmin channel remove), its node and ledger stay
+        data["retired"] = [
+            {
+                "name": n.workload,
+                "admin": f"{n.workload}.{n.namespace}:{ORDERER_ADMIN_PORT}",
+                "consenter": endpoint(network, n).advertised,
+            }
+            for n in party.org.orderers
+            if n.cluster == party.cluster and n not in party.channel.consenters
+        ]
     else:
         data["nodes"] = [
             {"name": n.workload, "address": f"{n.workload}.{n.namespace}:{PEER_PORT}"}

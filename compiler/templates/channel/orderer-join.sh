@@ -4,7 +4,7 @@
 # answered that it does not have the channel. Then the channel's configuration is brought
 # to the rendered one (lib.sh, reconcile_config): the creator party proposes, others sign.
 # A consenter added to a running channel joins from its latest configuration block, once
-# that configuration lists it.
+# that configuration lists it; one dropped from the consenters leaves the channel after.
 source /etc/hlfc/scripts/lib.sh
 
 ADMIN_ARGS=(--ca-file "$ADMIN_TLS/ca.crt" --client-cert "$ADMIN_TLS/tls.crt" --client-key "$ADMIN_TLS/tls.key")
@@ -19,6 +19,37 @@ joined() {
     *"Status: 404"*) return 1 ;;
     *) return 2 ;;
   esac
+}
+
+# This organisation's orderers here that the blueprint dropped from the channel's consenters
+# leave it once the live configuration no longer lists them (reconcile_config has returned):
+# `osnadmin channel remove` halts the channel there and deletes that node's copy of its
+# blocks (every consenter holds them); the node, its other channels and its volume stay.
+retire_nodes() {
+  local admin consenter state said
+  while read -r admin consenter; do
+    if consenters_listed "$WORK/live.json" "$consenter"; then
+      fail "$consenter is still a consenter of $CHANNEL: not removed from it"
+    fi
+    state=0
+    joined "$admin" || state=$?
+    if [ "$state" -eq 1 ]; then continue; fi
+    if [ "$state" -eq 2 ]; then
+      log "$admin does not answer: whether it still has $CHANNEL is asked again at the next sync"
+      continue
+    fi
+    while true; do
+      said=$(timeout 60 osnadmin channel remove --channelID "$CHANNEL" -o "$admin" "${ADMIN_ARGS[@]}" 2>&1) && case "$said" in
+        *"Status: 204"* | *"Status: 409"*)
+          log "$admin left $CHANNEL: no longer one of its consenters"
+          break
+          ;;
+        *"Status: 404"*) break ;;
+      esac
+      log "remove at $admin: $(echo "$said" | head -n 3 | tr '\n' ' ')"
+      wait_or_fail "$admin did not leave $CHANNEL"
+    done
+  done < <(jq -r '.retired[]? | "\(.admin) \(.consenter)"' "$JOB")
 }
 
 pending=()
@@ -40,6 +71,7 @@ done < <(jq -r '.nodes[] | "\(.admin) \(.consenter)"' "$JOB")
 if [ "${#pending[@]}" -eq 0 ]; then
   log "every consenter of this organisation here has joined already"
   reconcile_config
+  retire_nodes
   log "done"
   exit 0
 fi
@@ -91,4 +123,5 @@ for admin in "${pending[@]}"; do
   done
 done
 reconcile_config
+retire_nodes
 log "done"
