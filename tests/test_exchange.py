@@ -227,8 +227,9 @@ def test_garbage_is_refused_as_such() -> None:
 
 def test_a_signer_relays_over_https_to_the_proposer(orgs: Path) -> None:
     """The proposer serves with a TLS pair of its organisation's TLS CA; the signer's relay
-    fetches the proposal, posts the signed copy once its script wrote it, and keeps the
-    proposer's answer."""
+    fetches the proposal once the proposer's TLS root has been fetched beside it (it starts
+    before), posts the signed copy once its script wrote it, and keeps the proposer's
+    answer."""
     tls = orgs / "crypto" / "peerOrganizations" / "alpha.example" / "users" / "Admin@alpha.example"
     work = orgs / "work"
     shutil.rmtree(work / "exchange", ignore_errors=True)
@@ -236,7 +237,6 @@ def test_a_signer_relays_over_https_to_the_proposer(orgs: Path) -> None:
     shutil.rmtree(signer_work, ignore_errors=True)
     tlsca = signer_work / "msp" / "alpha" / "tlscacerts"
     tlsca.mkdir(parents=True)
-    shutil.copy(tls / "tls" / "ca.crt", tlsca / "tlsca.pem")
     port = free_port()
     parties = tuple(exchange.Party(m, o) for m, o in ORGS.items())
     proposer_cfg = exchange.ExchangeConfig(
@@ -255,6 +255,9 @@ def test_a_signer_relays_over_https_to_the_proposer(orgs: Path) -> None:
     relay.start()
     try:
         fetched = signer_work / "exchange" / "proposal.pb"
+        time.sleep(0.5)
+        assert not fetched.exists(), "fetched without the proposer's TLS root"
+        shutil.copy(tls / "tls" / "ca.crt", tlsca / "tlsca.pem")
         _wait(fetched.exists)
         assert fetched.read_bytes() == proposal
         (signer_work / "exchange" / "signed.pb").write_bytes(_signed(orgs, proposal, "BetaMSP"))

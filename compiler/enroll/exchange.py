@@ -298,9 +298,9 @@ def _keep_collecting(board: Board) -> None:
         time.sleep(POLL_SECONDS / 3)
 
 
-def _client_context(work: Path, org: str) -> ssl.SSLContext:
+def _client_context(root: Path) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.load_verify_locations(cafile=str(work / "msp" / org / "tlscacerts" / "tlsca.pem"))
+    context.load_verify_locations(cafile=str(root))
     # an admin TLS certificate names no host; the chain to the proposer's TLS root is checked
     context.check_hostname = False
     return context
@@ -321,11 +321,16 @@ def relay(cfg: ExchangeConfig, work: Path, stop: threading.Event | None = None) 
     """The signer's sidecar: fetch the current proposal into proposal.pb; post signed.pb
     once the script has signed that proposal; keep the proposer's answer in status.json."""
     folder = work / "exchange"
-    context = _client_context(work, cfg.proposer_org)
     said = ""
     posted: str | None = None
     while not (stop and stop.is_set()):
         try:
+            # read each time: the proposer's TLS root arrives when the fetch beside this
+            # reaches its CA
+            root = work / "msp" / cfg.proposer_org / "tlscacerts" / "tlsca.pem"
+            if not root.exists():
+                raise FileNotFoundError(f"{cfg.proposer_org}'s TLS root is not fetched yet")
+            context = _client_context(root)
             code, raw = _request(f"{cfg.proposer_url}/v1/proposal", context)
             if code == 200:
                 current = ConfigUpdateEnvelope.parse(raw)

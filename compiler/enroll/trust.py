@@ -16,11 +16,11 @@ endpoints in the Job's init container, and the Fabric tools then read it as file
 The result is the directory layout the rendered configtx.yaml points at:
 `<out>/msp/<org>/{cacerts/ca.pem,tlscacerts/tlsca.pem,config.yaml}` and
 `<out>/consenters/<orderer>.pem`, then `<out>/trust.done`, or `<out>/trust.failed` with
-the reason. In a channel Job it runs as a native sidecar (`--stay`), and then serves or
-relays the signatures of a config update if the config says so (exchange.py). The Job's script
-starts at once and waits for these files only when it needs them (a join), so a Job with
-nothing to join, or only anchor peers to set, does not wait for every CA of the channel
-to be reachable.
+the reason. In a channel Job it runs as a native sidecar (`--stay`), and beside the fetch
+serves or relays the signatures of a config update if the config says so (exchange.py).
+The Job's script starts at once and waits for these files only when it needs them (a
+join), so a Job with nothing to join, or only anchor peers to set, does not wait for every
+CA of the channel to be reachable.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import signal
 import socket
 import ssl
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -218,11 +219,15 @@ def main(config_path: Path, out: Path, *, stay: bool = False) -> int:
     and the outcome is told by the files `trust.done` or `trust.failed` instead.
     """
     code = 0
-    exchange_cfg: exchange.ExchangeConfig | None = None
     try:
         cfg = TrustConfig.load(config_path)
         raw = json.loads(config_path.read_text("utf-8")).get("exchange")
         exchange_cfg = exchange.ExchangeConfig.from_json(raw) if raw else None
+        if stay and exchange_cfg is not None:
+            # beside the fetch, not after it: an update that leaves an unreachable
+            # consenter as the channel has it still needs the other parties' signatures
+            # while the fetch waits for that consenter
+            threading.Thread(target=exchange.run, args=(exchange_cfg, out), daemon=True).start()
         fetch(cfg, out)
         names = ", ".join(c.name for c in cfg.consenters)
         print(f"hlfc trust: roots of {len(cfg.orgs)} organisations; consenters: {names}")
@@ -234,8 +239,6 @@ def main(config_path: Path, out: Path, *, stay: bool = False) -> int:
     sys.stdout.flush()
     if stay:
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(code))
-        if code == 0 and exchange_cfg is not None:
-            exchange.run(exchange_cfg, out)  # until the pod stops
         while True:
             signal.pause()
     return code

@@ -19,10 +19,15 @@ export CORE_PEER_TLS_ENABLED=true
 export FABRIC_LOGGING_SPEC=${FABRIC_LOGGING_SPEC:-WARNING}
 
 log() { echo "$(date -u +%H:%M:%S) [$CHANNEL $MSP_ID] $*"; }
+FAILED_SAID=""
 fail() {
+  FAILED_SAID=1
   log "FAILED: $*" >&2
   exit 1
 }
+# A command that stops the script (set -e) without fail() still says which one.
+trap 'status=$?; if [ "$status" -ne 0 ] && [ -z "$FAILED_SAID" ]; then
+  log "FAILED: the command \"$BASH_COMMAND\" exited with $status" >&2; fi' EXIT
 
 # Sleep before the next attempt, or fail with $1 once the deadline has passed. Says what
 # it waits for every 30 seconds, so that a Job that waits is never silent.
@@ -132,8 +137,9 @@ EXCHANGE=$WORK/exchange # shared with the sidecar, which moves proposals and sig
 # else from any consenter whose organisation's TLS root the sidecar has fetched.
 # 0: fetched; 1: this organisation may not read the channel (not a member yet); 2: no answer.
 fetch_live_config() {
-  local out=$1 said address org root forbidden=0
+  local out=$1 said address org root forbidden=0 me
   local own_root=$ADMIN_MSP/tlscacerts/tlsca.pem
+  me=$(jq -r .organization "$JOB")
   if [ "$(jq -r .role "$JOB")" = "peer" ]; then
     for address in $(jq -r '.nodes[].address' "$JOB"); do
       if CORE_PEER_ADDRESS=$address CORE_PEER_TLS_ROOTCERT_FILE=$own_root timeout 30 \
@@ -145,7 +151,7 @@ fetch_live_config() {
   fi
   while read -r address org; do
     root=$own_root
-    if [ "$org" != "$(jq -r .organization "$JOB")" ]; then
+    if [ "$org" != "$me" ]; then
       root=$(orderer_tls_root "$org")
       [ -e "$root" ] || continue
     fi
@@ -163,6 +169,7 @@ fetch_live_config() {
 
 TRUST=$CONFIGTX_DIR/trust.json # whose certificates the sidecar fetches
 TRUST_GRACE=60                 # seconds a config update waits for all of them
+RESUBMIT_AFTER=30              # seconds after which an update the orderer took but did not apply is sent again
 
 # What the sidecar writes into an MSP folder (compiler/enroll/msp.py NODE_OUS; a test
 # keeps the two equal).
@@ -392,6 +399,15 @@ consenters_listed() {
   done
 }
 
+# One digest of the certificates the trust sidecar has fetched so far (none, some or all).
+fetched_digest() {
+  local files
+  shopt -s nullglob
+  files=("$WORK"/msp/*/*/*.pem "$WORK"/consenters/*.pem)
+  shopt -u nullglob
+  cat /dev/null "${files[@]}" | sha256sum
+}
+
 # Bring the channel's configuration to the rendered one. The proposer (the channel's creator
 # party) computes the update and submits it once the signatures its sidecar gathered
 # satisfy the orderer; every other party computes the same update itself and signs the
@@ -402,6 +418,7 @@ reconcile_config() {
   await_trust
   local live=$WORK/live.json target=$WORK/target.json state changes digest said
   local proposer submitted="" signed_for="" refused="" reported=0 signed unsigned
+  local key computed_for="" proposed_for="" accepted_at=""
   proposer=$(jq -r '.proposer' "$JOB")
   mkdir -p "$EXCHANGE"
   while true; do
@@ -417,15 +434,21 @@ reconcile_config() {
     if [ "$#" -gt 0 ] && consenters_listed "$live" "$@"; then
       return 0 # the caller's new consenters are in the set: it joins them now
     fi
-    target_config "$live" "$target"
-    next_step "$live" "$target" "$WORK/step.json"
-    if ! compute_update "$live" "$WORK/step.json" "$WORK/update.pb"; then
-      log "the channel's configuration is as rendered"
-      return 0
-    fi
-    changes=$(describe_update "$WORK/update.pb")
-    if ! diff -q <(jq -S "$CONSENTERS" "$WORK/step.json") <(jq -S "$CONSENTERS" "$target") >/dev/null; then
-      changes="$changes (one consenter change of several: the next comes once it is applied)"
+    # computed again only when the live configuration or the fetched certificates moved:
+    # a Job waiting for signatures polls every few seconds
+    key="$(sha256sum <"$live")$(fetched_digest)"
+    if [ "$key" != "$computed_for" ]; then
+      target_config "$live" "$target"
+      next_step "$live" "$target" "$WORK/step.json"
+      if ! compute_update "$live" "$WORK/step.json" "$WORK/update.pb"; then
+        log "the channel's configuration is as rendered"
+        return 0
+      fi
+      changes=$(describe_update "$WORK/update.pb")
+      if ! diff -q <(jq -S "$CONSENTERS" "$WORK/step.json") <(jq -S "$CONSENTERS" "$target") >/dev/null; then
+        changes="$changes (one consenter change of several: the next comes once it is applied)"
+      fi
+      computed_for=$key
     fi
     if [ "$proposer" = "true" ] &&
       ! diff -q <(jq -S "$CONSENTERS" "$live") <(jq -S "$CONSENTERS" "$WORK/step.json") >/dev/null &&
@@ -434,13 +457,25 @@ reconcile_config() {
       continue
     fi
     if [ "$proposer" = "true" ]; then
-      update_envelope "$WORK/update.pb" "$WORK/proposal.pb"
-      if [ ! -e "$EXCHANGE/proposal.pb" ] ||
-        ! diff -q <(envelope_update "$EXCHANGE/proposal.pb") <(envelope_update "$WORK/proposal.pb") >/dev/null; then
-        rm -f "$EXCHANGE/outcome"
-        mv "$WORK/proposal.pb" "$EXCHANGE/proposal.pb"
+      if [ "$computed_for" != "$proposed_for" ]; then
+        update_envelope "$WORK/update.pb" "$WORK/proposal.pb"
+        if [ ! -e "$EXCHANGE/proposal.pb" ] ||
+          ! diff -q <(envelope_update "$EXCHANGE/proposal.pb") <(envelope_update "$WORK/proposal.pb") >/dev/null; then
+          rm -f "$EXCHANGE/outcome"
+          mv "$WORK/proposal.pb" "$EXCHANGE/proposal.pb"
+          submitted=""
+          accepted_at=""
+          log "proposed: $changes (every organisation of the channel is asked to sign)"
+        fi
+        proposed_for=$computed_for
+      fi
+      # An orderer that took the update can still drop it: a leader that the update evicts
+      # or re-certifies hands leadership over first and forwards it again, and gives up
+      # after a few failed hand-overs (etcdraft chain.go). Not applied a while later: again.
+      if [ -n "$accepted_at" ] && [ $(($(date +%s) - accepted_at)) -ge "$RESUBMIT_AFTER" ]; then
+        log "the update the orderer took is not in the configuration ${RESUBMIT_AFTER} s later: submitting it again"
         submitted=""
-        log "proposed: $changes (every organisation of the channel is asked to sign)"
+        accepted_at=""
       fi
       digest=$(sha256sum <"$EXCHANGE/proposal.pb" | cut -d' ' -f1)
       if [ -e "$EXCHANGE/collected.json" ] &&
@@ -449,7 +484,8 @@ reconcile_config() {
         if [ "$said" != "$submitted" ]; then
           submitted=$said
           if submit_update "$EXCHANGE/collected.pb" "$live"; then
-            log "submitted with the signatures of $MSP_ID and $(jq -r 'join(", ")' <<<"$said")"
+            log "submitted with the signatures of $(jq -r --arg me "$MSP_ID" '[$me] + (. - [$me]) | join(", ")' <<<"$said")"
+            accepted_at=$(date +%s)
             sleep 2
             continue
           fi
@@ -470,6 +506,7 @@ reconcile_config() {
           reported=$(date +%s)
         fi
       fi
+      if [ -e "$EXCHANGE/failed" ]; then fail "signature exchange: $(cat "$EXCHANGE/failed")"; fi
       if [ $(($(date +%s) - reported)) -ge 30 ] && [ -e "$EXCHANGE/outcome" ]; then
         log "$(cat "$EXCHANGE/outcome")"
         reported=$(date +%s)
