@@ -7,7 +7,7 @@ import json
 import os
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +20,15 @@ from compiler.twin.twin import Twin
 
 
 def running(
-    network: Path, extra_images: tuple[str, ...] = (), spare_cpu: float = 0.0
+    network: Path,
+    extra_images: tuple[str, ...] = (),
+    spare_cpu: Mapping[str, float] | None = None,
 ) -> Iterator[tuple[Twin, dict[str, float]]]:
     """A module's twin: whatever an interrupted run left is removed first, and nothing is
     left after."""
     if os.geteuid() != 0:
         pytest.fail("the twin needs root (network and mount namespaces, cgroups)")
-    twin = Twin(network, log=print, extra_images=extra_images, spare_cpu=spare_cpu)
+    twin = Twin(network, log=print, extra_images=extra_images, spare_cpu=spare_cpu or {})
     twin.down()
     try:
         timings = twin.up()

@@ -126,7 +126,11 @@ def _enroller_files(_version: str) -> dict[str, Path | bytes]:
         b"import sys\nfrom compiler.cli.main import main\nsys.exit(main())\n",
     }
     for path in sorted(site.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
+        # with the bytecode compiled for Python 3.11 (the Makefile): a read-only root
+        # filesystem leaves a pod's Python no place to write it
+        if path.is_file() and (
+            "__pycache__" not in path.parts or path.name.endswith(".cpython-311.pyc")
+        ):
             files[f"usr/local/lib/python3.11/dist-packages/{path.relative_to(site)}"] = path
     return files
 

@@ -13,7 +13,7 @@ import math
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,16 +66,19 @@ class Twin:
     root: Path = field(default_factory=state_root)
     # images the clusters need beside those output/ names: applications' (tests' clients)
     extra_images: tuple[str, ...] = ()
-    # CPU each cluster keeps spare for later revisions of the network (day-2 tests)
-    spare_cpu: float = 0.0
+    # CPU kept spare for later revisions of the network (day-2 tests), by cluster name
+    spare_cpu: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
         return self.network_dir.name
 
+    def _nodes(self, directory: Path) -> int:
+        return nodes_needed(load(directory), self.spare_cpu.get(directory.name, 0.0))
+
     def clusters(self) -> list[TwinCluster]:
         return [
-            TwinCluster(self.name, d.name, i, self.root, nodes_needed(load(d), self.spare_cpu))
+            TwinCluster(self.name, d.name, i, self.root, self._nodes(d))
             for i, d in enumerate(cluster_dirs(self.network_dir))
         ]
 
