@@ -9,22 +9,18 @@ Then day 2: changed blueprints, synced as new revisions, become signed config up
 
 from __future__ import annotations
 
-import concurrent.futures
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from compiler.twin.kube import Kube
 from compiler.twin.twin import Twin
 from tests import channel_checks, twin_checks
 from tests.conftest import ROOT
+from tests.revisions import Revisions
 
 NETWORK = ROOT / "output" / "consortium"
 CLUSTERS = ["alpha", "beta"]
@@ -34,8 +30,8 @@ pytestmark = [pytest.mark.tools, pytest.mark.twin]
 
 @pytest.fixture(scope="module")
 def twin() -> Iterator[Twin]:
-    # day 2 adds an organisation (CA, peer) and an orderer to beta: room for them
-    for running, _ in twin_checks.running(NETWORK, spare_cpu=1.0):
+    # day 2 adds an orderer organisation (CA, orderer) to alpha: room for it
+    for running, _ in twin_checks.running(NETWORK, spare_cpu={"alpha": 0.4}):
         yield running
 
 
@@ -100,36 +96,9 @@ BLUEPRINT = ROOT / "blueprints" / "consortium.yaml"
 ACL = ("qscc/GetTransactionByID", "/Channel/Application/Admins")
 
 
-def _render_changed(
-    tmp: Path,
-    name: str,
-    orgs: tuple[dict[str, Any], ...] = (),
-    orderers: dict[str, list[dict[str, str]]] | None = None,
-    **changes: Any,
-) -> Path:
-    """consortium.yaml with `changes` made to its channel, `orgs` added and the orderers of
-    organisations replaced, rendered as a new revision."""
-    blueprint = yaml.safe_load(BLUEPRINT.read_text())
-    (channel,) = blueprint["spec"]["channels"]
-    channel.update(changes)
-    blueprint["spec"]["organizations"] += list(orgs)
-    for org in blueprint["spec"]["organizations"]:
-        if org["name"] in (orderers or {}):
-            org["orderers"] = (orderers or {})[org["name"]]
-    source = tmp / f"{name}.yaml"
-    source.write_text(yaml.safe_dump(blueprint, sort_keys=False))
-    out = tmp / name
-    done = subprocess.run(
-        [sys.executable, "-m", "compiler", "render", str(source), "-o", str(out)],
-        check=False, capture_output=True, text=True, cwd=ROOT,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    return out / "consortium"
-
-
-def _sync(twin: Twin, cluster: str, directory: Path) -> None:
-    (found,) = [c for c in twin.clusters() if c.name == cluster]
-    twin.sync(found, directory / cluster)
+@pytest.fixture(scope="module")
+def revisions(tmp_path_factory: pytest.TempPathFactory) -> Revisions:
+    return Revisions(BLUEPRINT, NETWORK, tmp_path_factory.mktemp("day2"))
 
 
 def _live(kubes: dict[str, Kube]) -> dict[str, Any]:
@@ -148,98 +117,52 @@ def _job_log(kubes: dict[str, Kube], cluster: str, namespace: str, job: str) -> 
     return said.stdout
 
 
-def test_a_change_lacking_a_signature_waits_for_it_and_then_applies(
-    twin: Twin, kubes: dict[str, Kube], tmp_path_factory: pytest.TempPathFactory
+def _acl(config: dict[str, Any]) -> str | None:
+    acls = config["channel_group"]["groups"]["Application"]["values"]["ACLs"]["value"]["acls"]
+    policy: str | None = acls.get(ACL[0], {}).get("policy_ref")
+    return policy
+
+
+def test_a_change_lacking_signatures_waits_for_them_and_then_applies(
+    twin: Twin, kubes: dict[str, Kube], revisions: Revisions
 ) -> None:
-    """A batch size change needs both orderer organisations' admins (MAJORITY Admins of
-    /Channel/Orderer). Only alpha syncs at first: ord-a proposes and its Job says that
-    OrdererBMSP's signature is missing, and the live channel keeps its batch size. Then beta
-    syncs: ord-b's Job checks the proposal against its own computation, signs it in beta,
-    and the update applies."""
+    """One edit changes the batch size, which needs both orderer organisations' admins
+    (MAJORITY Admins of /Channel/Orderer), and an ACL, which needs both member
+    organisations' (/Channel/Application). Only alpha syncs at first: ord-a proposes, shared
+    signs in alpha, and the proposer's Job says whose signatures are missing (ord-b's and
+    retail's are in beta); the live channel keeps both values. Then beta syncs: ord-b and
+    retail check the proposal against their own computation, sign it in beta, and the
+    change applies as one update."""
     before = _live(kubes)
     wanted = _batch(before) + 7
-    revision = _render_changed(
-        tmp_path_factory.mktemp("day2"), "batch", batch={"maxMessageCount": wanted}
+    revisions.edit(
+        "batch-acl",
+        lambda b: b.channel().update(batch={"maxMessageCount": wanted}, acls={ACL[0]: ACL[1]}),
     )
-    alpha = threading.Thread(target=_sync, args=(twin, "alpha", revision))
+    alpha = threading.Thread(target=revisions.sync, args=(twin, ["alpha"]))
     alpha.start()
     deadline = time.monotonic() + 420
     proposer = "trade-ord-a-orderer-join"
-    while "missing signatures of: OrdererBMSP" not in _job_log(kubes, "alpha", "ord-a", proposer):
+    while "missing signatures of: " not in _job_log(kubes, "alpha", "ord-a", proposer):
         assert time.monotonic() < deadline, _job_log(kubes, "alpha", "ord-a", proposer)
         assert alpha.is_alive(), "alpha's sync ended before beta signed"
         time.sleep(3)
-    print(_job_log(kubes, "alpha", "ord-a", proposer))
-    assert _batch(_live(kubes)) == _batch(before), "applied without OrdererBMSP's signature"
-    _sync(twin, "beta", revision)
+    said = _job_log(kubes, "alpha", "ord-a", proposer)
+    print(said)
+    missing = said.split("missing signatures of: ", 1)[1].splitlines()[0]
+    assert missing in ("OrdererBMSP", "RetailMSP"), missing
+    unchanged = _live(kubes)
+    assert _batch(unchanged) == _batch(before) and _acl(unchanged) == _acl(before)
+    revisions.sync(twin, ["beta"])
     alpha.join(timeout=600)
     assert not alpha.is_alive()
     after = _live(kubes)
-    assert _batch(after) == wanted
+    assert _batch(after) == wanted and _acl(after) == ACL[1]
     assert int(after["sequence"]) == int(before["sequence"]) + 1, "one update, not several"
-    signer_log = _job_log(kubes, "beta", "ord-b", "trade-ord-b-orderer-join")
-    assert "signed the proposal: /Channel/Orderer/BatchSize" in signer_log, signer_log
-
-
-def test_an_acl_change_is_signed_by_the_members_in_both_clusters(
-    twin: Twin, kubes: dict[str, Kube], tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    """An ACL lives under /Channel/Application: a majority of the member organisations'
-    admins (shared, signing in alpha and beta, and retail in beta) must sign."""
-    before = _live(kubes)
-    revision = _render_changed(
-        tmp_path_factory.mktemp("day2"), "acl",
-        batch={"maxMessageCount": _batch(before)}, acls={ACL[0]: ACL[1]},
-    )  # fmt: skip
-    with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        list(pool.map(lambda c: _sync(twin, c, revision), CLUSTERS))
-    after = _live(kubes)
-    acls = after["channel_group"]["groups"]["Application"]["values"]["ACLs"]["value"]["acls"]
-    assert acls[ACL[0]]["policy_ref"] == ACL[1]
-    assert _batch(after) == _batch(before)
-    # the same revision again: nothing to change, no config block
-    with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        list(pool.map(lambda c: _sync(twin, c, revision), CLUSTERS))
-    assert _live(kubes)["sequence"] == after["sequence"]
-    log = _job_log(kubes, "alpha", "ord-a", "trade-ord-a-orderer-join")
-    assert "the channel's configuration is as rendered" in log, log
-
-
-WHOLESALE = {
-    "name": "wholesale",
-    "mspID": "WholesaleMSP",
-    "ca": {"cluster": "beta"},
-    "peers": [{"name": "peer0", "cluster": "beta", "anchor": True}],
-}
-
-
-def test_a_new_organisation_joins_the_running_channel(
-    twin: Twin, kubes: dict[str, Kube], tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    """A third member organisation, with its own namespace, CA and peer in beta, is added to
-    the channel's members. The members' admins (shared in both clusters, retail) sign its
-    addition; its own Job waits until it may read the channel, then joins its peer, which
-    reaches the others' height and gossips with them, and sets its anchor peer."""
-    before = _live(kubes)
-    acls = before["channel_group"]["groups"]["Application"]["values"]["ACLs"]["value"]["acls"]
-    revision = _render_changed(
-        tmp_path_factory.mktemp("day2"), "join", (WHOLESALE,),
-        batch={"maxMessageCount": _batch(before)}, acls={ACL[0]: acls[ACL[0]]["policy_ref"]},
-        members=["shared", "retail", "wholesale"],
-    )  # fmt: skip
-    with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        list(pool.map(lambda c: _sync(twin, c, revision), CLUSTERS))
-    after = _live(kubes)
-    assert "WholesaleMSP" in after["channel_group"]["groups"]["Application"]["groups"]
-    assert int(after["sequence"]) >= int(before["sequence"]) + 2, "added, then its anchor set"
-    everyone = channel_checks.parties({name: revision / name for name in CLUSTERS})
-    (wholesale,) = [p for p in everyone if p.config["mspID"] == "WholesaleMSP"]
-    states = channel_checks.converged(kubes, everyone, CHANNEL)
-    heights = {s.pod: s.height for s in states}
-    assert heights["wholesale-peer0-0"] == heights["retail-peer0-0"], heights
-    assert channel_checks.anchor_peers(after, "WholesaleMSP") == wholesale.config["anchorPeers"]
-    log = _job_log(kubes, "beta", "wholesale", "trade-wholesale-peer-join")
-    assert "may not read trade yet" in log or "block 0 fetched" in log, log
+    signers = {"ord-b": "trade-ord-b-orderer-join", "retail": "trade-retail-peer-join"}
+    for namespace, job in signers.items():
+        signer = _job_log(kubes, "beta", namespace, job)
+        assert "signed the proposal: " in signer and "/Channel/Orderer/BatchSize" in signer, signer
 
 
 def _consenters(config: dict[str, Any]) -> list[str]:
@@ -247,37 +170,69 @@ def _consenters(config: dict[str, Any]) -> list[str]:
     return sorted(c["host"] for c in consensus["value"]["metadata"]["consenters"])
 
 
-def test_a_consenter_is_replaced_one_change_at_a_time(
-    twin: Twin, kubes: dict[str, Kube], tmp_path_factory: pytest.TempPathFactory
+ORD_C = {
+    "name": "ord-c",
+    "mspID": "OrdererCMSP",
+    "ca": {"cluster": "alpha"},
+    "orderers": [{"name": "orderer0", "cluster": "alpha"}],
+}
+
+
+def _add_ord_c(blueprint: Revisions) -> None:
+    blueprint.spec["organizations"].append(ORD_C)
+    blueprint.channel()["ordererOrganizations"].append("ord-c")
+
+
+def _orderer_orgs(config: dict[str, Any]) -> list[str]:
+    return sorted(config["channel_group"]["groups"]["Orderer"]["groups"])
+
+
+def test_an_orderer_organisation_joins_the_consenters(
+    twin: Twin, kubes: dict[str, Kube], revisions: Revisions
 ) -> None:
-    """ord-a's orderer1 is replaced by a new orderer1 of ord-b in beta, in one blueprint
-    edit. Raft takes one membership change per update, so the Jobs carry it out as two:
-    the new consenter is added, joined by ord-b's Job from the latest configuration block,
-    and only once every consenter serves that configuration is the old one removed."""
+    """A third orderer organisation, ord-c (its namespace, CA and one orderer in alpha), is
+    added to the channel's orderer organisations: one update adds its group and its
+    consenter, signed by ord-a and ord-b (MAJORITY Admins of /Channel/Orderer); ord-c's own
+    Job waits until it may read the channel, then joins its consenter from the latest
+    configuration block."""
     before = _live(kubes)
-    acls = before["channel_group"]["groups"]["Application"]["values"]["ACLs"]["value"]["acls"]
-    revision = _render_changed(
-        tmp_path_factory.mktemp("day2"), "replace", (WHOLESALE,),
-        orderers={
-            "ord-a": [{"name": "orderer0", "cluster": "alpha"}],
-            "ord-b": [{"name": n, "cluster": "beta"} for n in ("orderer0", "orderer1")],
-        },
-        batch={"maxMessageCount": _batch(before)}, acls={ACL[0]: acls[ACL[0]]["policy_ref"]},
-        members=["shared", "retail", "wholesale"],
-    )  # fmt: skip
-    with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        list(pool.map(lambda c: _sync(twin, c, revision), CLUSTERS))
+    revision = revisions.edit("ord-c", _add_ord_c)
+    revisions.sync(twin)
     after = _live(kubes)
+    assert _orderer_orgs(after) == ["OrdererAMSP", "OrdererBMSP", "OrdererCMSP"]
+    assert "ord-c-orderer0.alpha.consortium.example" in _consenters(after)
+    assert int(after["sequence"]) == int(before["sequence"]) + 1, "the group with its consenter"
+    signer = _job_log(kubes, "beta", "ord-b", "trade-ord-b-orderer-join")
+    assert "signed the proposal" in signer, signer
+    joiner = _job_log(kubes, "alpha", "ord-c", "trade-ord-c-orderer-join")
+    assert "ord-c-orderer0.ord-c:7053 joined" in joiner, joiner
+    everyone = channel_checks.parties({name: revision / name for name in CLUSTERS})
+    states = channel_checks.converged(kubes, everyone, CHANNEL, timeout=300)
+    print({s.pod: s.height for s in states})
+
+
+def _drop_ord_c(blueprint: Revisions) -> None:
+    blueprint.spec["organizations"].remove(ORD_C)
+    blueprint.channel()["ordererOrganizations"].remove("ord-c")
+
+
+def test_an_orderer_organisation_leaves_the_consenters(
+    twin: Twin, kubes: dict[str, Kube], revisions: Revisions
+) -> None:
+    """ord-c is taken out of the blueprint again: one update removes its group and its
+    consenter, signed by ord-a and ord-b (two of the three orderer organisations); Argo CD
+    prunes its objects after the sync (the twin's syncer does not prune)."""
+    before = _live(kubes)
+    revision = revisions.edit("ord-c-gone", _drop_ord_c)
+    revisions.sync(twin)
+    after = _live(kubes)
+    assert _orderer_orgs(after) == ["OrdererAMSP", "OrdererBMSP"]
     assert _consenters(after) == [
         "ord-a-orderer0.alpha.consortium.example",
+        "ord-a-orderer1.alpha.consortium.example",
         "ord-b-orderer0.beta.consortium.example",
-        "ord-b-orderer1.beta.consortium.example",
     ]
-    assert int(after["sequence"]) == int(before["sequence"]) + 2, "added, then removed"
-    proposer = _job_log(kubes, "alpha", "ord-a", "trade-ord-a-orderer-join")
-    assert "one consenter change of several" in proposer, proposer
-    joiner = _job_log(kubes, "beta", "ord-b", "trade-ord-b-orderer-join")
-    assert "ord-b-orderer1.ord-b:7053 joined" in joiner, joiner
+    assert int(after["sequence"]) == int(before["sequence"]) + 1
     everyone = channel_checks.parties({name: revision / name for name in CLUSTERS})
-    states = channel_checks.converged(kubes, everyone, CHANNEL)
+    states = channel_checks.converged(kubes, everyone, CHANNEL, timeout=300)
     print({s.pod: s.height for s in states})
