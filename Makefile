@@ -298,11 +298,8 @@ twin-tools: fabric kubernetes $(GOBIN)/fabric-ca-server $(GOBIN)/fabric-ca-clien
 tools: $(GOBIN)/kubeconform $(GOBIN)/kube-linter $(GOBIN)/fabric-ca-server $(CRDS) $(PROMTOOL) \
   twin-tools
 
-# The fast tests on both cores, then the twin modules one after another (each takes the
-# machine: a twin's clusters run on it).
 test: env tools lint
-	$(BIN)/pytest -n 2 -m "not twin"
-	$(BIN)/pytest -m twin
+	$(BIN)/pytest
 
 # Re-render and fail on any difference from what is committed (output/ and schemas/).
 check: render
