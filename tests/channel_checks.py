@@ -243,5 +243,9 @@ def rerun_job(kube: Kube, directory: Path, namespace: str, job: str, timeout: fl
         ],
         timeout=timeout + 30,
     )
-    logs = kube.run(["logs", f"job/{job}", "-n", namespace, "-c", "channel"])
-    return logs.stdout
+    return job_log(kube, namespace, job, check=True)
+
+
+def job_log(kube: Kube, namespace: str, job: str, *, check: bool = False) -> str:
+    """What a channel or lifecycle Job's script said (its `channel` container)."""
+    return kube.run(["logs", f"job/{job}", "-n", namespace, "-c", "channel"], check=check).stdout

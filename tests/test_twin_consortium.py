@@ -113,8 +113,7 @@ def _batch(config: dict[str, Any]) -> int:
 
 
 def _job_log(kubes: dict[str, Kube], cluster: str, namespace: str, job: str) -> str:
-    said = kubes[cluster].run(["logs", f"job/{job}", "-n", namespace, "-c", "channel"], check=False)
-    return said.stdout
+    return channel_checks.job_log(kubes[cluster], namespace, job)
 
 
 def _acl(config: dict[str, Any]) -> str | None:

@@ -411,10 +411,6 @@ def _consenters(config: dict[str, Any]) -> list[str]:
     return sorted(c["host"].split(".")[0] for c in consensus["value"]["metadata"]["consenters"])
 
 
-def _job_log(kube: Kube, namespace: str, job: str) -> str:
-    return kube.run(["logs", f"job/{job}", "-n", namespace, "-c", "channel"], check=False).stdout
-
-
 ORG4 = {
     "name": "org4",
     "mspID": "Org4MSP",
@@ -520,7 +516,7 @@ def test_a_new_organisation_joined_the_running_channel_and_endorses(
     states = channel_checks.converged(kubes, everyone, CHANNEL, timeout=300)
     heights = {s.pod: s.height for s in states}
     assert heights["org4-peer0-0"] == heights["org1-peer0-0"], heights
-    lifecycle = _job_log(kubes["eu-west-1"], "org4", "supply-chain-assets-org4-cc")
+    lifecycle = channel_checks.job_log(kubes["eu-west-1"], "org4", "supply-chain-assets-org4-cc")
     assert "approved assets sequence 2 for Org4MSP" in lifecycle, lifecycle
     assert "assets sequence 2 is committed on supply-chain" in lifecycle, lifecycle
     out = _app(
@@ -562,10 +558,10 @@ def test_a_consenter_was_replaced_while_transactions_were_ordered(twin: Twin, da
     assert _consenters(day2.after) == [f"orderer-org-orderer{i}" for i in (0, 2, 3, 4, 5)]
     assert int(day2.after["sequence"]) == int(day2.before["sequence"]) + 3
     east, west = kubes["us-east-1"], kubes["eu-west-1"]
-    proposer = _job_log(east, "orderer-org", f"{CHANNEL}-orderer-org-orderer-join")
+    proposer = channel_checks.job_log(east, "orderer-org", f"{CHANNEL}-orderer-org-orderer-join")
     assert "one consenter change of several" in proposer, proposer
     assert "orderer-org-orderer1.orderer-org:7053 left supply-chain" in proposer, proposer
-    joiner = _job_log(west, "orderer-org", f"{CHANNEL}-orderer-org-orderer-join")
+    joiner = channel_checks.job_log(west, "orderer-org", f"{CHANNEL}-orderer-org-orderer-join")
     assert "orderer-org-orderer5.orderer-org:7053 joined" in joiner, joiner
     states = channel_checks.converged(kubes, _parties(day2.network), CHANNEL, timeout=300)
     print({s.pod: s.height for s in states})
