@@ -74,3 +74,16 @@ def test_rule_findings_keep_the_file_s_list_indices_when_an_item_is_cut(tmp_path
         ("S002", "spec.clusters[1].name"),
         ("T001", "spec.clusters[3].name"),
     ]
+
+
+def test_a_cluster_without_ingress_nor_domain_gets_both_findings_at_once(tmp_path: Path) -> None:
+    # what a newcomer met: "has no ingress", then, once fixed, "has no externalDomain"
+    def bare(spec: dict[str, Any]) -> None:
+        cluster = spec["clusters"][1]
+        cluster.pop("ingress")
+        cluster.pop("externalDomain")
+
+    assert _found(_global(tmp_path, bare)) == [
+        ("T004", "spec.clusters[1].externalDomain"),
+        ("T004", "spec.clusters[1].ingress"),
+    ]

@@ -29,6 +29,8 @@ def check(network: Network) -> Iterator[Diagnostic]:
         if not spans or cluster.name not in hosting:
             continue
         others = ", ".join(c for c in hosting if c != cluster.name)
+        # independent findings, all reported at once: a newcomer fixes the ingress and the
+        # domain in one round, not two
         if cluster.ingress.kind == "none":
             yield error(
                 "T004",
@@ -36,19 +38,19 @@ def check(network: Network) -> Iterator[Diagnostic]:
                 f"cluster {cluster.name!r} hosts peers or orderers that clusters {others} must "
                 "reach, but has no ingress: set ingress.kind to istio or loadBalancer",
             )
-        elif cluster.external_domain is None:
-            yield error(
-                "T004",
-                (*where, "externalDomain"),
-                f"cluster {cluster.name!r} hosts peers or orderers that clusters {others} must "
-                "reach by name, but has no externalDomain",
-            )
         elif cluster.ingress.kind == "istio" and cluster.ingress.gateway is None:
             yield error(
                 "T004",
                 (*where, "ingress", "gateway"),
                 f"cluster {cluster.name!r} uses Istio ingress without a gateway "
                 "(namespace/name of the ingress gateway)",
+            )
+        if cluster.external_domain is None:
+            yield error(
+                "T004",
+                (*where, "externalDomain"),
+                f"cluster {cluster.name!r} hosts peers or orderers that clusters {others} must "
+                "reach by name, but has no externalDomain",
             )
 
 
