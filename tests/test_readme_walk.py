@@ -33,3 +33,17 @@ def test_the_analyze_sample_is_what_the_cli_prints() -> None:
     sample = README.split("shows that any one cluster can go:\n\n```\n", 1)[1].split("```", 1)[0]
     out = CliRunner().invoke(cli, ["analyze", str(GLOBAL)]).output
     assert sample.strip() in out, out
+
+
+def test_the_wave_table_lists_exactly_the_waves_the_output_uses() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("Sync waves, one scale for everything:", 1)[1].split("\n\n", 2)[1]
+    documented = {int(m) for m in re.findall(r"^\| (-?\d+) \|", table, flags=re.M)}
+    used = {
+        int(m)
+        for path in (ROOT / "output").rglob("*.yaml")
+        for m in re.findall(
+            r"argocd\.argoproj\.io/sync-wave: '(-?\d+)'", path.read_text(encoding="utf-8")
+        )
+    }
+    assert used and documented == used
