@@ -60,7 +60,8 @@ CODES: dict[str, str] = {
     "T001": "cluster hosts no component",
     "T002": "member organisation has no anchor peer",
     "T003": "image reference uses the mutable tag `latest`",
-    "T004": "a cluster other clusters must reach has no ingress or external domain",
+    "T004": "a cluster other clusters must reach has no ingress or external domain; a gateway "
+    "without its gateway (istio) or gatewayClass (gatewayApi)",
     "T005": "Argo CD destination sets both server and name",
 }
 

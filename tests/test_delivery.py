@@ -295,3 +295,74 @@ def test_graph_names_every_cluster_and_node(tmp_path: Path, fmt: str) -> None:
 def test_committed_picture_is_current() -> None:
     out = CliRunner().invoke(cli, ["graph", str(GLOBAL)]).output
     assert out == (ROOT / "docs" / "global.svg").read_text()
+
+
+def test_gateway_api_ingress_renders_one_gateway_per_cluster_and_a_route_per_endpoint(
+    tmp_path: Path,
+) -> None:
+    variant = tmp_path / "gw.yaml"
+    variant.write_text(
+        GLOBAL.read_text().replace(
+            "ingress: {kind: istio, gateway: istio-system/ingressgateway, port: 443}",
+            "ingress: {kind: gatewayApi, gatewayClass: eg, proxyNamespace: envoy-gateway-system}",
+        )
+    )
+    result = check_file(variant)
+    assert result.ok and result.analysis is not None
+    network = result.analysis.network
+    manifests = render_network(network)
+    api = [m for m in manifests if m.obj["apiVersion"] == "gateway.networking.k8s.io/v1"]
+    gateways = {m.cluster: m.obj for m in api if m.obj["kind"] == "Gateway"}
+    assert sorted(gateways) == sorted(c.name for c in network.clusters)
+    for cluster, gateway in gateways.items():
+        assert gateway["metadata"]["namespace"] == "global-fabric-network-gateway"
+        (listener,) = gateway["spec"]["listeners"]
+        assert listener["tls"] == {"mode": "Passthrough"} and listener["port"] == 443
+        assert listener["hostname"] == f"*.{cluster}.fabric.global"
+    # the Gateway's namespace is rendered (and kept) in each cluster
+    namespaces = {
+        (m.cluster, m.obj["metadata"]["name"]) for m in manifests if m.obj["kind"] == "Namespace"
+    }
+    assert {(c, "global-fabric-network-gateway") for c in gateways} <= namespaces
+    routes = [m for m in api if m.obj["kind"] == "TLSRoute"]
+    # orderers (main + admin), peers, CAs, and the channel's proposer, as with Istio
+    assert len(routes) == 5 * 2 + 6 + 4 + 1
+    for m in routes:
+        spec = m.obj["spec"]
+        (parent,) = spec["parentRefs"]
+        assert (parent["namespace"], parent["name"]) == ("global-fabric-network-gateway", "fabric")
+        (host,) = spec["hostnames"]
+        assert host.endswith(f".{m.cluster}.fabric.global")
+        (rule,) = spec["rules"]
+        (backend,) = rule["backendRefs"]
+        # the Service beside the route, on the port the endpoint table gives that host
+        assert backend["port"] == (
+            7060
+            if host.startswith("supply-chain-updates.")
+            else 7053
+            if host.split(".")[0].endswith("-admin")
+            else {"orderer": 7050, "peer": 7051, "ca": 7054}[_kind_of(host)]
+        )
+    # traffic from other clusters enters from the proxies' namespace, on the gateway's port
+    policies = [m.obj for m in manifests if m.obj["kind"] == "NetworkPolicy"]
+    assert any(
+        {"namespaceSelector": {"matchLabels": {
+            "kubernetes.io/metadata.name": "envoy-gateway-system"}}} in rule.get("from", [])
+        for p in policies
+        for rule in p["spec"].get("ingress", [])
+    )  # fmt: skip
+    assert not [m for m in manifests if "istio" in m.obj["apiVersion"]]
+    # and every endpoint of another cluster is dialled on the gateway's port
+    assert {d.port for d in dial_table(network) if d.host.endswith(".fabric.global")} == {443}
+
+
+def test_gateway_api_needs_a_gateway_class(tmp_path: Path) -> None:
+    variant = tmp_path / "gw.yaml"
+    variant.write_text(
+        GLOBAL.read_text().replace(
+            "ingress: {kind: istio, gateway: istio-system/ingressgateway, port: 443}",
+            "ingress: {kind: gatewayApi}",
+        )
+    )
+    found = {(d.code, ".".join(map(str, d.path))) for d in check_file(variant).diagnostics}
+    assert found == {("T004", f"spec.clusters.{i}.ingress.gatewayClass") for i in range(3)}

@@ -138,5 +138,6 @@ def test_a_scalar_where_a_mapping_belongs_is_told_the_mapping_s_keys(tmp_path: P
     (d,) = diagnostics
     assert d.code == "S003"
     assert d.message == (
-        "expected a mapping, got string 'loadBalancer' (keys: gateway, kind, port)"
+        "expected a mapping, got string 'loadBalancer' (keys: gateway, gatewayClass, kind, port, "
+        "proxyNamespace)"
     )

@@ -96,13 +96,13 @@ def _endpoint(network: Network, node: Node) -> Endpoint:
     admin_port: int | None = None
     if cluster is not None and cluster.external_domain and cluster.ingress.kind != "none":
         external_host = f"{node.workload}.{cluster.external_domain}"
-        # Istio routes every endpoint through the gateway's one TLS port by SNI; a
-        # LoadBalancer Service per node keeps Fabric's own port.
-        external_port = cluster.ingress.port if cluster.ingress.kind == "istio" else port
+        # a gateway (Istio, Gateway API) routes every endpoint through its one TLS port by
+        # SNI; a LoadBalancer Service per node keeps Fabric's own port.
+        by_sni = cluster.ingress.by_sni
+        external_port = cluster.ingress.port if by_sni else port
         if node.kind == "orderer":
             admin_host = f"{node.workload}-admin.{cluster.external_domain}"
-            istio = cluster.ingress.kind == "istio"
-            admin_port = cluster.ingress.port if istio else ORDERER_ADMIN_PORT
+            admin_port = cluster.ingress.port if by_sni else ORDERER_ADMIN_PORT
     return Endpoint(
         node=node,
         service_host=f"{node.workload}.{node.namespace}.svc.{CLUSTER_DOMAIN}",
@@ -154,7 +154,7 @@ def exchange_endpoint(
     external_port: int | None = None
     if remote and spec is not None and spec.external_domain and spec.ingress.kind != "none":
         external_host = f"{service}.{namespace}.{spec.external_domain}"
-        external_port = spec.ingress.port if spec.ingress.kind == "istio" else EXCHANGE_PORT
+        external_port = spec.ingress.port if spec.ingress.by_sni else EXCHANGE_PORT
     return ExchangeEndpoint(service, namespace, cluster, external_host, external_port)
 
 

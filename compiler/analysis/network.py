@@ -138,6 +138,20 @@ class Network:
     def cluster(self, name: str) -> Cluster | None:
         return self._clusters_by_name.get(name)
 
+    def gateway(self, cluster: str) -> tuple[str, str] | None:
+        """(namespace, name) of the gateway a cluster's external endpoints enter by: Istio's
+        ingress gateway, or the Gateway API Gateway hlfc renders (by default in a namespace
+        of the network's own); None without one."""
+        spec = self.cluster(cluster)
+        if spec is None or not spec.ingress.by_sni:
+            return None
+        if spec.ingress.gateway:
+            namespace, name = spec.ingress.gateway.split("/", 1)
+            return namespace, name
+        if spec.ingress.kind == "gatewayApi":
+            return f"{self.name}-gateway", "fabric"
+        return None
+
     def namespaces(self, cluster: str) -> tuple[str, ...]:
         """Namespaces that hold at least one node in `cluster`, sorted."""
         return tuple(sorted({n.namespace for n in self.nodes if n.cluster == cluster}))

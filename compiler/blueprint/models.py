@@ -222,23 +222,46 @@ class ArgoDestination(Model):
 class Ingress(Model):
     """How other clusters reach this one's Fabric endpoints."""
 
-    kind: Literal["istio", "loadBalancer", "none"] = Field(
+    kind: Literal["istio", "gatewayApi", "loadBalancer", "none"] = Field(
         default="none",
-        description="istio: TLS routed by SNI through an Istio gateway; loadBalancer: a "
-        "LoadBalancer Service per node; none: not reachable from other clusters",
+        description="istio: TLS routed by SNI through an Istio gateway; gatewayApi: TLS "
+        "routed by SNI through a Gateway API Gateway hlfc renders (TLSRoute passthrough per "
+        "endpoint); loadBalancer: a LoadBalancer Service per node; none: not reachable from "
+        "other clusters",
     )
     gateway: str | None = Field(
         default=None,
         pattern=r"^[a-z0-9-]+/[a-z0-9-]+$",
-        description="Istio gateway as namespace/name (kind: istio)",
+        description="namespace/name of the gateway: Istio's ingress gateway (kind: istio, "
+        "its pods labelled istio=<name>), or the Gateway hlfc renders, one per cluster "
+        "(kind: gatewayApi; default <network>-gateway/fabric, in a namespace hlfc renders)",
+    )
+    gateway_class: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$",
+        max_length=253,
+        description="gatewayClassName of the Gateway (kind: gatewayApi): the implementation "
+        "installed in the cluster that serves it, e.g. istio, cilium, eg (Envoy Gateway)",
+    )
+    proxy_namespace: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9-]+$",
+        description="namespace of the pods that carry the gateway's traffic, let through the "
+        "NetworkPolicies (kind: istio or gatewayApi); default: the gateway's namespace. Envoy "
+        "Gateway runs its proxies in envoy-gateway-system",
     )
     port: int = Field(
         default=443,
         ge=1,
         le=65535,
-        description="gateway port every external endpoint is dialled on (kind: istio); a "
-        "LoadBalancer keeps Fabric's own ports",
+        description="gateway port every external endpoint is dialled on (kind: istio or "
+        "gatewayApi); a LoadBalancer keeps Fabric's own ports",
     )
+
+    @property
+    def by_sni(self) -> bool:
+        """Every endpoint shares the gateway's one TLS port, routed by server name."""
+        return self.kind in ("istio", "gatewayApi")
 
     @property
     def gateway_namespace(self) -> str | None:

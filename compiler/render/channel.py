@@ -222,8 +222,8 @@ def _job(network: Network, party: Party) -> dict[str, Any]:
 
 def exchange_services(network: Network, prop: Party) -> Iterator[dict[str, Any]]:
     """The proposer's Service; a LoadBalancer with its external name when the cluster
-    publishes by load balancers and a party sits in another cluster (Istio routes it by
-    SNI instead: ingress.py)."""
+    publishes by load balancers and a party sits in another cluster (a gateway, Istio or
+    Gateway API, routes it by SNI instead: ingress.py)."""
     ep = exchange_of(network, prop.channel)
     assert ep is not None
     spec = network.cluster(prop.cluster)

@@ -4,6 +4,10 @@
   routed by SNI: a Gateway server per namespace for its hosts, and a VirtualService per
   externally dialled endpoint (peer 7051, orderer 7050 and its admin 7053, CA 7054), and
   per channel config-update proposer (7060) when the channel's parties span clusters.
+- gatewayApi: the same passthrough by SNI, with Gateway API: one Gateway per cluster (a TLS
+  listener in Passthrough mode for `*.<externalDomain>`, taking TLSRoutes from the network's
+  namespaces only) and a TLSRoute per externally dialled endpoint, beside its Service. The
+  Gateway's namespace is rendered too, unless it is an organisation's.
 - loadBalancer: a LoadBalancer Service per node on Fabric's own ports, with the external
   host for external-dns.
 """
@@ -19,8 +23,11 @@ from compiler.analysis.endpoints import EXCHANGE_PORT, ORDERER_ADMIN_PORT, Endpo
 from compiler.analysis.network import Network, Node
 from compiler.render import pod, waves
 from compiler.render.manifest import Manifest, common_labels
+from compiler.render.namespaces import pod_security_labels
 
 PORT_NAMES = {7050: "grpc", 7051: "grpc", 7053: "admin", 7054: "https"}
+GATEWAY_API = "gateway.networking.k8s.io"
+LISTENER = "fabric-tls"
 
 
 def _meta(network: Network, name: str, namespace: str, wave: int) -> dict[str, Any]:
@@ -114,6 +121,94 @@ def istio(
         }
 
 
+def _cluster_routes(network: Network, cluster: str) -> dict[str, list[Route]]:
+    """namespace -> its routes, for every namespace of the network in `cluster`."""
+    out = {}
+    for namespace in network.namespaces(cluster):
+        nodes = [n for n in network.nodes if n.cluster == cluster and n.namespace == namespace]
+        routes = _node_routes(network, nodes) + _exchange_routes(network, cluster, namespace)
+        if routes:
+            out[namespace] = routes
+    return out
+
+
+def gateway_api(network: Network, cluster: str) -> Iterator[Manifest]:
+    spec = network.cluster(cluster)
+    gateway = network.gateway(cluster)
+    assert spec is not None and gateway is not None and spec.ingress.gateway_class is not None
+    by_namespace = _cluster_routes(network, cluster)
+    if not by_namespace:
+        return
+    gw_namespace, gw_name = gateway
+    if gw_namespace not in network.namespaces(cluster):
+        level = network.blueprint.spec.security.pod_security
+        yield Manifest(
+            cluster,
+            gw_namespace,
+            {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {
+                    "name": gw_namespace,
+                    "labels": common_labels(network.name) | pod_security_labels(level),
+                    "annotations": waves.annotation(waves.NAMESPACES) | waves.KEEP,
+                },
+            },
+        )
+    # routes are taken from the network's own namespaces (every one carries part-of), not
+    # from any namespace that happens to name this Gateway
+    selector = {"matchLabels": {"app.kubernetes.io/part-of": network.name}}
+    yield Manifest(
+        cluster,
+        gw_namespace,
+        {
+            "apiVersion": f"{GATEWAY_API}/v1",
+            "kind": "Gateway",
+            "metadata": _meta(network, gw_name, gw_namespace, waves.CA),
+            "spec": {
+                "gatewayClassName": spec.ingress.gateway_class,
+                "listeners": [
+                    {
+                        "name": LISTENER,
+                        "protocol": "TLS",
+                        "port": spec.ingress.port,
+                        "hostname": f"*.{spec.external_domain}",
+                        "tls": {"mode": "Passthrough"},
+                        "allowedRoutes": {
+                            "namespaces": {"from": "Selector", "selector": selector},
+                            "kinds": [{"group": GATEWAY_API, "kind": "TLSRoute"}],
+                        },
+                    }
+                ],
+            },
+        },
+    )
+    parent = {
+        "group": GATEWAY_API,
+        "kind": "Gateway",
+        "namespace": gw_namespace,
+        "name": gw_name,
+        "sectionName": LISTENER,
+    }
+    for namespace, routes in by_namespace.items():
+        for r in routes:
+            service = r.service_host.split(".", 1)[0]  # the Service beside the route
+            yield Manifest(
+                cluster,
+                namespace,
+                {
+                    "apiVersion": f"{GATEWAY_API}/v1",
+                    "kind": "TLSRoute",
+                    "metadata": _meta(network, r.name, namespace, r.wave),
+                    "spec": {
+                        "parentRefs": [parent],
+                        "hostnames": [r.host],
+                        "rules": [{"backendRefs": [{"name": service, "port": r.port}]}],
+                    },
+                },
+            )
+
+
 def load_balancer(network: Network, node: Node, ep: Endpoint) -> dict[str, Any]:
     ports = sorted({port for _, port in ep.external_routes()})
     meta = _meta(network, f"{node.workload}-external", node.namespace, _wave(node))
@@ -140,6 +235,9 @@ def load_balancer(network: Network, node: Node, ep: Endpoint) -> dict[str, Any]:
 def render(network: Network) -> Iterator[Manifest]:
     for cluster in network.clusters:
         if cluster.ingress.kind == "none" or not cluster.external_domain:
+            continue
+        if cluster.ingress.kind == "gatewayApi":
+            yield from gateway_api(network, cluster.name)
             continue
         for namespace in network.namespaces(cluster.name):
             nodes = [

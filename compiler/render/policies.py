@@ -70,13 +70,15 @@ def _external_ports(network: Network, cluster: str) -> list[int]:
 
 
 def _ingress_sources(network: Network, cluster: str) -> list[dict[str, Any]]:
-    """Where traffic from other clusters enters: the Istio gateway's namespace, or anywhere
-    for a LoadBalancer (its clients keep their own source addresses)."""
+    """Where traffic from other clusters enters: the namespace of the gateway's proxies
+    (Istio, Gateway API), or anywhere for a LoadBalancer (its clients keep their own source
+    addresses)."""
     spec = network.cluster(cluster)
     if spec is None or spec.ingress.kind == "none":
         return []
-    if spec.ingress.kind == "istio" and spec.ingress.gateway_namespace:
-        return [_namespace(spec.ingress.gateway_namespace)]
+    gateway = network.gateway(cluster)
+    if gateway is not None:  # the gateway's proxies
+        return [_namespace(spec.ingress.proxy_namespace or gateway[0])]
     return [{"ipBlock": {"cidr": "0.0.0.0/0"}}]
 
 

@@ -26,6 +26,21 @@ def check(network: Network) -> Iterator[Diagnostic]:
                 (*where, "argocd"),
                 f"cluster {cluster.name!r}: set argocd.server or argocd.name, not both",
             )
+        # what a gateway needs to be rendered at all, spanning or not
+        if cluster.ingress.kind == "istio" and cluster.ingress.gateway is None:
+            yield error(
+                "T004",
+                (*where, "ingress", "gateway"),
+                f"cluster {cluster.name!r} uses Istio ingress without a gateway "
+                "(namespace/name of the ingress gateway)",
+            )
+        if cluster.ingress.kind == "gatewayApi" and cluster.ingress.gateway_class is None:
+            yield error(
+                "T004",
+                (*where, "ingress", "gatewayClass"),
+                f"cluster {cluster.name!r} uses Gateway API ingress without a gatewayClass "
+                "(the implementation that serves its Gateway: istio, cilium, eg, ...)",
+            )
         if not spans or cluster.name not in hosting:
             continue
         others = ", ".join(c for c in hosting if c != cluster.name)
@@ -36,14 +51,8 @@ def check(network: Network) -> Iterator[Diagnostic]:
                 "T004",
                 (*where, "ingress"),
                 f"cluster {cluster.name!r} hosts peers or orderers that clusters {others} must "
-                "reach, but has no ingress: set ingress.kind to istio or loadBalancer",
-            )
-        elif cluster.ingress.kind == "istio" and cluster.ingress.gateway is None:
-            yield error(
-                "T004",
-                (*where, "ingress", "gateway"),
-                f"cluster {cluster.name!r} uses Istio ingress without a gateway "
-                "(namespace/name of the ingress gateway)",
+                "reach, but has no ingress: set ingress.kind to istio, gatewayApi or "
+                "loadBalancer",
             )
         if cluster.external_domain is None:
             yield error(
