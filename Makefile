@@ -26,6 +26,8 @@ SNAPSHOTTER_VERSION := v8.7.0
 # v3.5: the newest Argo CD whose module this machine's Go (1.26) accepts; same v1alpha1 CRDs
 ARGOCD_VERSION := v3.5.7
 ISTIO_API_VERSION := v1.31.4
+# TLSRoute is v1 in the standard channel from v1.5
+GATEWAY_API_VERSION := v1.6.3
 # the directory `go mod download` unpacked a module into
 moddir = $$(go mod download -json $(1) | sed -n 's/^\t"Dir": "\(.*\)",$$/\1/p')
 
@@ -83,13 +85,15 @@ define crds
 	chmod -R u+w $(TOOLS)/crds/$(1)
 endef
 CRDS := $(TOOLS)/crds/.done
-$(CRDS):
+$(CRDS): Makefile
 	$(call crds,external-secrets,github.com/external-secrets/external-secrets@$(EXTERNAL_SECRETS_VERSION),config/crds/bases/external-secrets.io_*.yaml)
 	$(call crds,prometheus-operator,github.com/prometheus-operator/prometheus-operator@$(PROMETHEUS_OPERATOR_VERSION),example/prometheus-operator-crd/monitoring.coreos.com_*.yaml)
 	$(call crds,velero,github.com/vmware-tanzu/velero@$(VELERO_VERSION),config/crd/v1/bases/velero.io_*.yaml)
 	$(call crds,external-snapshotter,github.com/kubernetes-csi/external-snapshotter/client/v8@$(SNAPSHOTTER_VERSION),config/crd/snapshot.storage.k8s.io_*.yaml)
 	$(call crds,argo-cd,github.com/argoproj/argo-cd/v3@$(ARGOCD_VERSION),manifests/crds/*-crd.yaml)
 	$(call crds,istio,istio.io/api@$(ISTIO_API_VERSION),kubernetes/customresourcedefinitions.gen.yaml)
+	$(call crds,gateway-api,sigs.k8s.io/gateway-api@$(GATEWAY_API_VERSION),config/crd/standard/gateway.networking.k8s.io_gate*.yaml)
+	$(call crds,gateway-api,sigs.k8s.io/gateway-api@$(GATEWAY_API_VERSION),config/crd/standard/gateway.networking.k8s.io_*routes.yaml)
 	touch $@
 
 # promtool, from Debian's prometheus package (the server it also installs is not started).

@@ -28,6 +28,7 @@ OPERATOR_CRDS = (
     "external-secrets",
     "external-snapshotter",
     "istio",
+    "gateway-api",
 )
 TWIN_PROVISIONER = "hlfc.dev/twin-local"
 CGROUP_ROOT = Path("/sys/fs/cgroup")

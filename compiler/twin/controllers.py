@@ -10,8 +10,9 @@
   the Service status, where kube-proxy routes it; its
   `external-dns.alpha.kubernetes.io/hostname` goes into the shared hosts file every
   cluster's DNS reads (what external-dns and a public zone do).
-- The Istio ingress gateway's address (the router in router.py listens there) and the
-  names its Gateways serve, in the same hosts file.
+- The ingress gateway's address (the router in router.py listens there) and the names its
+  Gateways serve, in the same hosts file: Istio's, and Gateway API's, whose Gateways it
+  also reports programmed in their status, as their controller would.
 - A secret store with the External Secrets Operator in front of it: every ExternalSecret
   gets its target Secret (creationPolicy Orphan: no owner) with values from one store the
   whole network shares, as one Vault would be, random on first read; its status says
@@ -192,12 +193,90 @@ class Controllers:
     def gateway(self) -> None:
         gateways = self.kube.items("gateways.networking.istio.io", "-A")
         hosts = router.gateway_hosts(gateways, INGRESS_GATEWAY)
-        if not hosts:
+        api_gateways = self.kube.items(f"gateways.{router.GATEWAY_API}", "-A")
+        if api_gateways:
+            labels = {
+                n["metadata"]["name"]: n["metadata"].get("labels", {})
+                for n in self.kube.items("namespaces")
+            }
+            routes = self.kube.items(f"tlsroutes.{router.GATEWAY_API}", "-A")
+            hosts |= {sni for _, sni in router.gateway_api_routes(api_gateways, routes, labels)}
+        if not hosts and not api_gateways:
             return
         address = self.net.ingress_ip(ROUTER_SLOT)
         publish(self.net, address)
         for host in sorted(hosts):
             self.publish_name(host, address)
+        for gw in api_gateways:
+            self._gateway_status(gw, address, routes)
+
+    def _gateway_status(
+        self, gw: dict[str, Any], address: str, routes: list[dict[str, Any]]
+    ) -> None:
+        """What a Gateway API controller writes once it has programmed a Gateway (Argo CD
+        holds the Gateway Progressing until then): Accepted and Programmed, its address, and
+        each listener's."""
+        meta = gw["metadata"]
+        generation = meta.get("generation", 1)
+        attached = {
+            listener["name"]: sum(
+                1
+                for route in routes
+                for ref in route["spec"].get("parentRefs", [])
+                if ref["name"] == meta["name"]
+                and ref.get("namespace", route["metadata"]["namespace"]) == meta["namespace"]
+                and ref.get("sectionName", listener["name"]) == listener["name"]
+            )
+            for listener in gw["spec"].get("listeners", [])
+        }
+        current = gw.get("status", {})
+        conditions = {c["type"]: c for c in current.get("conditions") or []}
+        programmed = conditions.get("Programmed", {})
+        seen = {ls["name"]: ls.get("attachedRoutes") for ls in current.get("listeners") or []}
+        if (
+            programmed.get("status") == "True"
+            and programmed.get("observedGeneration") == generation
+            and seen == attached
+        ):
+            return
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+        def condition(kind: str, reason: str) -> dict[str, Any]:
+            return {
+                "type": kind,
+                "status": "True",
+                "reason": reason,
+                "message": "programmed by the twin's router",
+                "observedGeneration": generation,
+                "lastTransitionTime": now,
+            }
+
+        status = {
+            "status": {
+                "addresses": [{"type": "IPAddress", "value": address}],
+                "conditions": [condition("Accepted", "Accepted"),
+                               condition("Programmed", "Programmed")],
+                "listeners": [
+                    {
+                        "name": listener["name"],
+                        "attachedRoutes": attached[listener["name"]],
+                        "supportedKinds": [{"group": router.GATEWAY_API, "kind": "TLSRoute"}],
+                        "conditions": [
+                            condition("Accepted", "Accepted"),
+                            condition("Programmed", "Programmed"),
+                            condition("ResolvedRefs", "ResolvedRefs"),
+                        ],
+                    }
+                    for listener in gw["spec"].get("listeners", [])
+                ],
+            }
+        }  # fmt: skip
+        self.kube.run(
+            [
+                "patch", f"gateways.{router.GATEWAY_API}", meta["name"], "-n", meta["namespace"],
+                "--subresource=status", "--type=merge", "-p", json.dumps(status),
+            ]
+        )  # fmt: skip
 
     def _store_value(self, key: str, prop: str) -> str:
         with self.store_file.open("a+", encoding="utf-8") as f:

@@ -100,6 +100,45 @@ def external_secret(obj: dict[str, Any]) -> Status:
     return Status("Progressing", "Waiting for ExternalSecret")
 
 
+def _failed(conditions: list[dict[str, Any]], *kinds: str) -> str | None:
+    for c in conditions:
+        if c.get("type") in kinds and c.get("status") == "False":
+            return str(c.get("message") or f"Failed condition: {c['type']}")
+    return None
+
+
+def _not_programmed(conditions: list[dict[str, Any]]) -> str | None:
+    for c in conditions:
+        if c.get("type") == "Programmed" and c.get("status") != "True":
+            return str(c.get("message") or "still being programmed")
+    return None
+
+
+def gateway_api_gateway(obj: dict[str, Any]) -> Status:
+    # Argo CD's check (resource_customizations/gateway.networking.k8s.io/Gateway/health.lua)
+    status = obj.get("status")
+    if status is None:
+        return Status("Progressing", "Waiting for Gateway status")
+    conditions = status.get("conditions") or []
+    if failed := _failed(conditions, "ResolvedRefs", "Accepted"):
+        return Status("Degraded", failed)
+    if waiting := _not_programmed(conditions):
+        return Status("Progressing", waiting)
+    listeners = status.get("listeners") or []
+    for listener in listeners:
+        found = listener.get("conditions") or []
+        if failed := _failed(found, "ResolvedRefs", "Accepted"):
+            return Status("Degraded", f"Listener: {failed}")
+        if waiting := _not_programmed(found):
+            return Status("Progressing", f"Listener: {waiting}")
+    if "conditions" in status or listeners:
+        return Status("Healthy", "Gateway is healthy")
+    return Status("Progressing", "Waiting for Gateway status")
+
+
+# checks by (API group, kind) first: Istio's Gateway has none
+_GROUP_CHECKS = {("gateway.networking.k8s.io", "Gateway"): gateway_api_gateway}
+
 _CHECKS = {
     "ExternalSecret": external_secret,
     "StatefulSet": statefulset,
@@ -111,5 +150,6 @@ _CHECKS = {
 
 
 def assess(obj: dict[str, Any]) -> Status:
-    check = _CHECKS.get(obj["kind"])
+    group = str(obj.get("apiVersion", "")).rpartition("/")[0]
+    check = _GROUP_CHECKS.get((group, obj["kind"])) or _CHECKS.get(obj["kind"])
     return check(obj) if check else Status("Healthy")

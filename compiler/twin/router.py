@@ -1,12 +1,17 @@
-"""The Istio ingress gateway of one twin cluster, routing TLS by SNI as Envoy would.
+"""The ingress gateway of one twin cluster, routing TLS by SNI as Envoy would.
 
-Envoy cannot be had here, so this router plays the `istio: ingressgateway` pods: its table
-is derived from the live Gateway and VirtualService objects of the cluster (what istiod
-would push), so a wrong route in output/ fails the twin. Only TLS PASSTHROUGH is served:
-the router reads the ClientHello's server name, picks the VirtualService `tls` route whose
-`sniHosts` and `port` match on a Gateway server for that host, and splices the connection
-to the destination Service's cluster IP (kube-proxy takes it from there). A name no route
-matches is closed, as Envoy closes a connection no filter chain matches.
+Envoy cannot be had here, so this router plays the `istio: ingressgateway` pods and the
+data plane of every Gateway API Gateway: its table is derived from the live objects of the
+cluster (what istiod or a Gateway API controller would program), so a wrong route in
+output/ fails the twin. Only TLS passthrough is served: the router reads the ClientHello's
+server name and splices the connection to the destination Service's cluster IP (kube-proxy
+takes it from there). A name no route matches is closed, as Envoy closes a connection no
+filter chain matches.
+- Istio: the VirtualService `tls` route whose `sniHosts` and `port` match on a Gateway
+  server (PASSTHROUGH) for that host;
+- Gateway API: the TLSRoute hostname attached to a Gateway listener (protocol TLS, mode
+  Passthrough) whose hostname it matches, and whose allowedRoutes admit the route's
+  namespace and kind; the route's first backendRef is the Service in its namespace.
 
 Run as a daemon: `python -m compiler.twin.router KUBECONFIG ADDRESS SELECTOR_KEY=VALUE`.
 """
@@ -90,6 +95,73 @@ def routes(
     return table
 
 
+GATEWAY_API = "gateway.networking.k8s.io"
+
+
+def _admits(
+    listener: dict[str, Any], gateway_ns: str, route_ns: str, labels: dict[str, str]
+) -> bool:
+    """Whether a listener's allowedRoutes take a TLSRoute from `route_ns` (labelled `labels`)."""
+    allowed = listener.get("allowedRoutes", {})
+    kinds = allowed.get("kinds")
+    if kinds and not any(
+        k.get("kind") == "TLSRoute" and k.get("group", GATEWAY_API) == GATEWAY_API for k in kinds
+    ):
+        return False
+    namespaces = allowed.get("namespaces", {})
+    source = namespaces.get("from", "Same")
+    if source == "All":
+        return True
+    if source == "Selector":
+        wanted = namespaces.get("selector", {}).get("matchLabels", {})
+        return all(labels.get(k) == v for k, v in wanted.items())
+    return route_ns == gateway_ns
+
+
+def gateway_api_routes(
+    gateways: list[dict[str, Any]],
+    tls_routes: list[dict[str, Any]],
+    namespace_labels: dict[str, dict[str, str]],
+) -> dict[tuple[int, str], tuple[str, int]]:
+    """(port, sni) -> (destination host, port) from Gateway API Gateways and TLSRoutes."""
+    listeners: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for gw in gateways:
+        key = (gw["metadata"]["namespace"], gw["metadata"]["name"])
+        listeners[key] = [
+            ls
+            for ls in gw["spec"].get("listeners", [])
+            if ls.get("protocol") == "TLS" and ls.get("tls", {}).get("mode") == "Passthrough"
+        ]
+    table: dict[tuple[int, str], tuple[str, int]] = {}
+    for route in tls_routes:
+        ns = route["metadata"]["namespace"]
+        spec = route["spec"]
+        backends = [b for rule in spec.get("rules", []) for b in rule.get("backendRefs", [])]
+        if not backends or backends[0].get("kind", "Service") != "Service":
+            continue
+        backend = backends[0]
+        target = (f"{backend['name']}.{backend.get('namespace', ns)}.svc.cluster.local",
+                  int(backend["port"]))  # fmt: skip
+        for ref in spec.get("parentRefs", []):
+            if ref.get("group", GATEWAY_API) != GATEWAY_API or ref.get("kind", "Gateway") != (
+                "Gateway"
+            ):
+                continue
+            gw_ns = ref.get("namespace", ns)
+            for listener in listeners.get((gw_ns, ref["name"]), []):
+                if "sectionName" in ref and ref["sectionName"] != listener["name"]:
+                    continue
+                if "port" in ref and int(ref["port"]) != int(listener["port"]):
+                    continue
+                if not _admits(listener, gw_ns, ns, namespace_labels.get(ns, {})):
+                    continue
+                pattern = listener.get("hostname", "*")
+                for name in spec.get("hostnames", []):
+                    if _host_matches(pattern, name.lower()):
+                        table.setdefault((int(listener["port"]), name.lower()), target)
+    return table
+
+
 @dataclass
 class Router:
     kube: Kube
@@ -99,11 +171,21 @@ class Router:
     cluster_ips: dict[str, str] = field(default_factory=dict)
 
     def refresh(self) -> None:
-        self.table = routes(
+        table = routes(
             self.kube.items("gateways.networking.istio.io", "-A"),
             self.kube.items("virtualservices.networking.istio.io", "-A"),
             self.selector,
         )
+        labels = {
+            n["metadata"]["name"]: n["metadata"].get("labels", {})
+            for n in self.kube.items("namespaces")
+        }
+        from_gateway_api = gateway_api_routes(
+            self.kube.items(f"gateways.{GATEWAY_API}", "-A"),
+            self.kube.items(f"tlsroutes.{GATEWAY_API}", "-A"),
+            labels,
+        )
+        self.table = from_gateway_api | table
         self.cluster_ips = {
             f"{s['metadata']['name']}.{s['metadata']['namespace']}.svc.cluster.local": str(
                 s["spec"].get("clusterIP", "")
