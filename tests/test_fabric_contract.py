@@ -171,9 +171,10 @@ def test_peer_contract(path: Path, sts: dict[str, Any]) -> None:
     name, namespace = sts["metadata"]["name"], sts["metadata"]["namespace"]
     assert values["CORE_PEER_ADDRESS"] == f"{name}.{namespace}.svc.cluster.local:7051"
     external = values["CORE_PEER_GOSSIP_EXTERNALENDPOINT"]
-    domain = {
+    domain = {  # Istio and Gateway API: the gateway's port; LoadBalancers: Fabric's own
         "global-fabric-network": ".fabric.global:443",
-        "consortium": ".consortium.example:7051",
+        "alpha": ".alpha.consortium.example:7051",
+        "beta": ".beta.consortium.example:443",
     }
     suffix = next((v for k, v in domain.items() if k in path.parts), None)
     assert external.endswith(suffix) if suffix else external == values["CORE_PEER_ADDRESS"]
