@@ -45,6 +45,8 @@ def schema_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ("argoproj.io", "AppProject", "v1alpha1"),
         ("networking.istio.io", "Gateway", "v1"),
         ("networking.istio.io", "VirtualService", "v1"),
+        ("gateway.networking.k8s.io", "Gateway", "v1"),
+        ("gateway.networking.k8s.io", "TLSRoute", "v1"),
     ]:
         assert expected in written
     return root
