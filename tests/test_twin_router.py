@@ -90,8 +90,7 @@ def test_every_rendered_tls_route_routes_its_host_to_its_service() -> None:
     table = router.gateway_api_routes(gateways, tls_routes, _labels())
     expected = {
         (443, host): (
-            f"{rule['backendRefs'][0]['name']}.{route['metadata']['namespace']}"
-            ".svc.cluster.local",
+            f"{rule['backendRefs'][0]['name']}.{route['metadata']['namespace']}.svc.cluster.local",
             rule["backendRefs"][0]["port"],
         )
         for route in tls_routes
