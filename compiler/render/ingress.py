@@ -21,9 +21,8 @@ from typing import Any
 from compiler.analysis.channels import exchange_of
 from compiler.analysis.endpoints import EXCHANGE_PORT, ORDERER_ADMIN_PORT, Endpoint, endpoint
 from compiler.analysis.network import Network, Node
-from compiler.render import pod, waves
+from compiler.render import namespaces, pod, waves
 from compiler.render.manifest import Manifest, common_labels
-from compiler.render.namespaces import pod_security_labels
 
 PORT_NAMES = {7050: "grpc", 7051: "grpc", 7053: "admin", 7054: "https"}
 GATEWAY_API = "gateway.networking.k8s.io"
@@ -141,20 +140,7 @@ def gateway_api(network: Network, cluster: str) -> Iterator[Manifest]:
         return
     gw_namespace, gw_name = gateway
     if gw_namespace not in network.namespaces(cluster):
-        level = network.blueprint.spec.security.pod_security
-        yield Manifest(
-            cluster,
-            gw_namespace,
-            {
-                "apiVersion": "v1",
-                "kind": "Namespace",
-                "metadata": {
-                    "name": gw_namespace,
-                    "labels": common_labels(network.name) | pod_security_labels(level),
-                    "annotations": waves.annotation(waves.NAMESPACES) | waves.KEEP,
-                },
-            },
-        )
+        yield namespaces.namespace(network, cluster, gw_namespace)
     # routes are taken from the network's own namespaces (every one carries part-of), not
     # from any namespace that happens to name this Gateway
     selector = {"matchLabels": {"app.kubernetes.io/part-of": network.name}}

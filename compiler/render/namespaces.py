@@ -19,20 +19,25 @@ def pod_security_labels(level: str) -> dict[str, str]:
     } | {f"pod-security.kubernetes.io/{mode}-version": "latest" for mode in ("enforce",)}
 
 
-def render(network: Network) -> Iterator[Manifest]:
+def namespace(network: Network, cluster: str, name: str) -> Manifest:
+    """A Namespace hlfc renders: the network's labels, its Pod Security level, never pruned."""
     level = network.blueprint.spec.security.pod_security
+    return Manifest(
+        cluster=cluster,
+        directory=name,
+        obj={
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {
+                "name": name,
+                "labels": common_labels(network.name) | pod_security_labels(level),
+                "annotations": waves.annotation(waves.NAMESPACES) | waves.KEEP,
+            },
+        },
+    )
+
+
+def render(network: Network) -> Iterator[Manifest]:
     for cluster in network.clusters:
-        for namespace in network.namespaces(cluster.name):
-            yield Manifest(
-                cluster=cluster.name,
-                directory=namespace,
-                obj={
-                    "apiVersion": "v1",
-                    "kind": "Namespace",
-                    "metadata": {
-                        "name": namespace,
-                        "labels": common_labels(network.name) | pod_security_labels(level),
-                        "annotations": waves.annotation(waves.NAMESPACES) | waves.KEEP,
-                    },
-                },
-            )
+        for name in network.namespaces(cluster.name):
+            yield namespace(network, cluster.name, name)
