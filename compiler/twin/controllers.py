@@ -195,10 +195,7 @@ class Controllers:
         hosts = router.gateway_hosts(gateways, INGRESS_GATEWAY)
         api_gateways = self.kube.items(f"gateways.{router.GATEWAY_API}", "-A")
         if api_gateways:
-            labels = {
-                n["metadata"]["name"]: n["metadata"].get("labels", {})
-                for n in self.kube.items("namespaces")
-            }
+            labels = router.namespace_labels(self.kube)
             routes = self.kube.items(f"tlsroutes.{router.GATEWAY_API}", "-A")
             hosts |= {sni for _, sni in router.gateway_api_routes(api_gateways, routes, labels)}
         if not hosts and not api_gateways:

@@ -118,6 +118,13 @@ def _admits(
     return route_ns == gateway_ns
 
 
+def namespace_labels(kube: Kube) -> dict[str, dict[str, str]]:
+    """Every namespace's labels: what allowedRoutes selectors are matched against."""
+    return {
+        n["metadata"]["name"]: n["metadata"].get("labels", {}) for n in kube.items("namespaces")
+    }
+
+
 def gateway_api_routes(
     gateways: list[dict[str, Any]],
     tls_routes: list[dict[str, Any]],
@@ -176,14 +183,10 @@ class Router:
             self.kube.items("virtualservices.networking.istio.io", "-A"),
             self.selector,
         )
-        labels = {
-            n["metadata"]["name"]: n["metadata"].get("labels", {})
-            for n in self.kube.items("namespaces")
-        }
         from_gateway_api = gateway_api_routes(
             self.kube.items(f"gateways.{GATEWAY_API}", "-A"),
             self.kube.items(f"tlsroutes.{GATEWAY_API}", "-A"),
-            labels,
+            namespace_labels(self.kube),
         )
         self.table = from_gateway_api | table
         self.cluster_ips = {
