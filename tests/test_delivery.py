@@ -233,15 +233,18 @@ def test_gossip_external_endpoints_come_from_the_endpoint_table() -> None:
             assert env["CORE_PEER_GOSSIP_EXTERNALENDPOINT"] == endpoint(network, node).advertised
 
 
+def _global_with_ingress(tmp_path: Path, ingress: str) -> Path:
+    """blueprints/global.yaml with every cluster's Istio ingress replaced by `ingress`."""
+    istio = "ingress: {kind: istio, gateway: istio-system/ingressgateway, port: 443}"
+    text = GLOBAL.read_text()
+    assert text.count(istio) == 3
+    variant = tmp_path / "variant.yaml"
+    variant.write_text(text.replace(istio, f"ingress: {ingress}"))
+    return variant
+
+
 def test_load_balancer_ingress_renders_a_service_per_node(tmp_path: Path) -> None:
-    variant = tmp_path / "lb.yaml"
-    variant.write_text(
-        GLOBAL.read_text().replace(
-            "ingress: {kind: istio, gateway: istio-system/ingressgateway, port: 443}",
-            "ingress: {kind: loadBalancer}",
-        )
-    )
-    result = check_file(variant)
+    result = check_file(_global_with_ingress(tmp_path, "{kind: loadBalancer}"))
     assert result.ok and result.analysis is not None
     manifests = render_network(result.analysis.network)
     balancers = [
@@ -300,14 +303,8 @@ def test_committed_picture_is_current() -> None:
 def test_gateway_api_ingress_renders_one_gateway_per_cluster_and_a_route_per_endpoint(
     tmp_path: Path,
 ) -> None:
-    variant = tmp_path / "gw.yaml"
-    variant.write_text(
-        GLOBAL.read_text().replace(
-            "ingress: {kind: istio, gateway: istio-system/ingressgateway, port: 443}",
-            "ingress: {kind: gatewayApi, gatewayClass: eg, proxyNamespace: envoy-gateway-system}",
-        )
-    )
-    result = check_file(variant)
+    ingress = "{kind: gatewayApi, gatewayClass: eg, proxyNamespace: envoy-gateway-system}"
+    result = check_file(_global_with_ingress(tmp_path, ingress))
     assert result.ok and result.analysis is not None
     network = result.analysis.network
     manifests = render_network(network)
@@ -357,12 +354,6 @@ def test_gateway_api_ingress_renders_one_gateway_per_cluster_and_a_route_per_end
 
 
 def test_gateway_api_needs_a_gateway_class(tmp_path: Path) -> None:
-    variant = tmp_path / "gw.yaml"
-    variant.write_text(
-        GLOBAL.read_text().replace(
-            "ingress: {kind: istio, gateway: istio-system/ingressgateway, port: 443}",
-            "ingress: {kind: gatewayApi}",
-        )
-    )
+    variant = _global_with_ingress(tmp_path, "{kind: gatewayApi}")
     found = {(d.code, ".".join(map(str, d.path))) for d in check_file(variant).diagnostics}
     assert found == {("T004", f"spec.clusters.{i}.ingress.gatewayClass") for i in range(3)}
