@@ -8,6 +8,7 @@ they are in the files: the twin reads output/ and never writes it.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -186,10 +187,39 @@ class Syncer:
                     raise TwinError(f"{ref} is Degraded: {status.message}")
             if pending and time.monotonic() - start > self.wave_timeout:
                 detail = "\n".join(f"  {ref}: {last[ref]}" for ref in sorted(pending))
-                raise TwinError(f"not healthy after {self.wave_timeout:.0f}s:\n{detail}")
+                logs = "".join(self.last_words(pending[ref]) for ref in sorted(pending))
+                raise TwinError(f"not healthy after {self.wave_timeout:.0f}s:\n{detail}{logs}")
             if pending:
                 time.sleep(1.0)
         return healthy_at
+
+    def last_words(self, res: Resource, lines: int = 25) -> str:
+        """The tail of what a stuck Job or workload printed: why it is stuck, in the failure
+        itself, since the twin is gone by the time anyone reads a CI log."""
+        if res.kind not in ("Job", "Deployment", "StatefulSet") or not res.namespace:
+            return ""
+        said = self.kube.run(
+            ["logs", f"{res.kind.lower()}/{res.name}", "-n", res.namespace,
+             "--all-containers", f"--tail={lines}"],
+            check=False,
+        )  # fmt: skip
+        text = (said.stdout or said.stderr).rstrip()
+        out = f"\n--- {res.ref}, last {lines} lines:\n{text}" if text else ""
+        if res.kind == "Job":
+            out += self._peers_on_blocks(res.namespace)
+        return out
+
+    def _peers_on_blocks(self, namespace: str, lines: int = 12) -> str:
+        """What the namespace's peers last said about pulling and committing blocks: a
+        lifecycle Job mostly waits for its peer to see a block."""
+        said = self.kube.run(
+            ["logs", "-n", namespace, "-l", "app.kubernetes.io/component=peer", "-c", "peer",
+             "--prefix", "--tail=400"],
+            check=False,
+        )  # fmt: skip
+        about = re.compile(r"blocksprovider|deliveryClient|ordering service|Committed block")
+        kept = [line for line in said.stdout.splitlines() if about.search(line)][-lines:]
+        return f"\n--- peers in {namespace} on blocks:\n" + "\n".join(kept) if kept else ""
 
     def sync(self, directory: Path) -> list[tuple[str, int, float]]:
         """Sync like Argo CD; returns (phase, wave, seconds) per step."""
