@@ -103,7 +103,18 @@ def served_certificate(cluster: TwinCluster, pod: dict[str, Any], port: int) -> 
         f"s=ctx.wrap_socket(socket.create_connection(('{pod['status']['podIP']}',{port}),timeout=5))\n"
         "sys.stdout.buffer.write(s.getpeercert(binary_form=True))\n"
     )
-    return in_netns(node.net.netns, script).stdout
+    # Ready is not serving: Fabric answers /healthz (the readiness probe) as soon as its
+    # operations server starts, and serves gRPC only once its ledgers are open
+    # (internal/peer/node/start.go: opsSystem.Start at line 234, peerServer.Start at 922),
+    # which after a restart waits for CouchDB. Until then a handshake times out.
+    deadline = time.monotonic() + 180
+    while True:
+        done = in_netns(node.net.netns, script, check=False)
+        if done.returncode == 0 or time.monotonic() > deadline:
+            break
+        time.sleep(2)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    return done.stdout
 
 
 def wait_ready(kube: Kube, namespace: str, name: str, timeout: float = 300) -> dict[str, Any]:
