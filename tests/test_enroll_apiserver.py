@@ -228,9 +228,14 @@ def test_a_renewal_may_delete_its_own_nodes_pod_and_no_other(
     from compiler.enroll.restart import restart  # noqa: PLC0415
 
     for name in ("org1-peer0-0", "org1-other-0"):
+        # a ServiceAccount the fixture made: "default" comes from the controller-manager,
+        # and a pod created before it has is refused (403), as CI saw once
         pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": NS},
-               "spec": {"containers": [{"name": "c", "image": "none"}]}}  # fmt: skip
-        assert server.apply(pod).status_code < 300
+               "spec": {"serviceAccountName": "org1-peer0-enroll",
+                        "automountServiceAccountToken": False,
+                        "containers": [{"name": "c", "image": "none"}]}}  # fmt: skip
+        created = server.apply(pod)
+        assert created.status_code < 300, created.text
     client = _store(server, "org1-peer0").client
     with pytest.raises(ApiError) as other:
         client.delete(Pod, "org1-other-0", namespace=NS)
