@@ -105,20 +105,24 @@ def deployed_definitions(network_dir: Path) -> dict[tuple[str, str], Deployed]:
     import yaml  # noqa: PLC0415  (see the imports above)
 
     found: dict[tuple[str, str], Deployed] = {}
-    for path in sorted(network_dir.glob("*/*/configmap-*.yaml")):
+    # chaincode-*.yaml (the Job with its ConfigMap), or configmap-*.yaml as hlfc wrote them
+    # before it grouped files
+    for path in sorted(network_dir.glob("*/*/*.yaml")):
         try:
             text = path.read_text(encoding="utf-8")
             if "chaincode-lifecycle" not in text:
-                continue  # most ConfigMaps: not worth parsing
-            obj = yaml.load(text, Loader=yaml.CSafeLoader)
-            labels = obj["metadata"].get("labels", {})
-            if labels.get("app.kubernetes.io/component") != "chaincode-lifecycle":
-                continue
-            job = json.loads(obj["data"]["job.json"])
-            key = (str(job["channel"]), str(job["chaincode"]))
-            found[key] = Deployed(int(job["sequence"]), dict(job["definition"]))
+                continue  # most files: not worth parsing
+            for obj in yaml.load_all(text, Loader=yaml.CSafeLoader):
+                labels = obj["metadata"].get("labels", {})
+                if obj["kind"] != "ConfigMap" or (
+                    labels.get("app.kubernetes.io/component") != "chaincode-lifecycle"
+                ):
+                    continue
+                job = json.loads(obj["data"]["job.json"])
+                key = (str(job["channel"]), str(job["chaincode"]))
+                found[key] = Deployed(int(job["sequence"]), dict(job["definition"]))
         except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError):
-            continue  # not a lifecycle ConfigMap this version wrote: nothing to hold to
+            continue  # not a lifecycle file this version wrote: nothing to hold to
     return found
 
 

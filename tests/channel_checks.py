@@ -18,8 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from compiler.twin.kube import Kube
 from compiler.twin.paths import tools_dir
+from tests.tooling import object_in
 from tests.twin_checks import rendered
 
 METRIC = re.compile(r"^(\w+)\{([^}]*)\} (\S+)$")
@@ -229,9 +232,9 @@ def rerun(kube: Kube, directory: Path, party: Party, timeout: float = 600) -> st
 
 def rerun_job(kube: Kube, directory: Path, namespace: str, job: str, timeout: float = 600) -> str:
     """Run the rendered admin Job (channel or chaincode lifecycle) again; its script's logs."""
-    path = directory / namespace / f"job-{job}.yaml"
+    spec = object_in(directory / namespace, "Job", job)
     kube.run(["delete", "job", job, "-n", namespace, "--ignore-not-found", "--wait=true"])
-    kube.run(["create", "-f", str(path)])
+    kube.run(["create", "-f", "-"], stdin=yaml.safe_dump(spec))
     kube.run(
         [
             "wait",

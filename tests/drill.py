@@ -18,6 +18,7 @@ import yaml
 
 from compiler.twin.cluster import TwinCluster
 from compiler.twin.kube import Kube
+from tests.tooling import object_in
 
 CHAIN = "HLFC-DRILL"
 
@@ -66,8 +67,8 @@ def variant_job(
     """Run a copy of a rendered channel Job whose job.json has `change` applied; whether it
     succeeded, and its logs. The copy has its own name, so the rendered Job is untouched."""
     name = f"{job}-drill"
-    cm = yaml.safe_load((directory / namespace / f"configmap-{job}.yaml").read_text())
-    spec = yaml.safe_load((directory / namespace / f"job-{job}.yaml").read_text())
+    cm = object_in(directory / namespace, "ConfigMap", job)
+    spec = object_in(directory / namespace, "Job", job)
     config = json.loads(cm["data"]["job.json"]) | change
     cm["metadata"]["name"] = name
     cm["data"]["job.json"] = json.dumps(config, indent=2)

@@ -17,7 +17,7 @@ from compiler.cli.main import cli
 from compiler.pipeline import check_file
 from compiler.render.network import render_network
 from tests.conftest import GLOBAL, MINIMAL, ROOT
-from tests.tooling import OUTPUT, all_rendered
+from tests.tooling import OUTPUT, all_rendered, object_in, rendered
 
 NETWORKS = ["global-fabric-network", "minimal"]
 
@@ -172,14 +172,12 @@ def test_every_dialled_host_is_in_the_targets_tls_names() -> None:
         assert dial.host in endpoint(network, dial.target).tls_hosts(), dial
     # and the CA's rendered certificate request carries every name it is dialled by
     for org in network.orgs:
-        config = yaml.safe_load(
-            (
-                OUTPUT
-                / "global-fabric-network"
-                / org.ca.cluster
-                / org.namespace
-                / f"configmap-{org.ca.workload}-config.yaml"
-            ).read_text()
+        config = rendered(
+            "global-fabric-network",
+            org.ca.cluster,
+            org.namespace,
+            "ConfigMap",
+            f"{org.ca.workload}-config",
         )["data"]["ca.yaml"]
         hosts = set(yaml.safe_load(config)["csr"]["hosts"])
         assert {d.host for d in dials if d.target is org.ca} <= hosts
@@ -205,9 +203,7 @@ def test_virtual_services_route_each_external_host_to_its_node() -> None:
                 if host.split(".")[0].endswith("-admin")
                 else {"orderer": 7050, "peer": 7051, "ca": 7054}[_kind_of(host)]
             )
-        gateway = yaml.safe_load(
-            (path.parent / "gateway-global-fabric-network-fabric.yaml").read_text()
-        )
+        gateway = object_in(path.parent, "Gateway", "global-fabric-network-fabric")
         server = gateway["spec"]["servers"][0]
         assert server["tls"] == {"mode": "PASSTHROUGH"} and host in server["hosts"]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from compiler.emit.writer import dump, emit_tree, normalise, plan, write_tree
-from compiler.pipeline import check_file, render_files
+from compiler.pipeline import check_file, deployed_definitions, render_files
 from compiler.render.network import render_network
 from tests.conftest import BLUEPRINTS, GLOBAL, MINIMAL, ROOT
 
@@ -114,6 +114,74 @@ def test_layout_and_kustomization(tmp_path: Path) -> None:
     assert namespace["metadata"]["annotations"]["argocd.argoproj.io/sync-options"] == (
         "Prune=false,Delete=false"
     )
+
+
+def test_a_file_holds_one_thing_a_reviewer_reasons_about() -> None:
+    """A node's workload, config, Services and route share its file; an identity's
+    enrollment objects theirs; a channel Job its ConfigMap; everything else a file each."""
+    org1 = ROOT / "output" / "global-fabric-network" / "us-east-1" / "org1"
+
+    def objects(name: str) -> list[tuple[str, str]]:
+        docs = yaml.safe_load_all((org1 / name).read_text(encoding="utf-8"))
+        return [(d["kind"], d["metadata"]["name"]) for d in docs]
+
+    assert objects("peer-org1-peer0.yaml") == [
+        ("ServiceAccount", "org1-peer0"),
+        ("ConfigMap", "org1-peer0-config"),
+        ("Service", "org1-peer0"),
+        ("Service", "org1-peer0-headless"),
+        ("StatefulSet", "org1-peer0"),
+        ("VirtualService", "org1-peer0"),
+    ]
+    assert {k for k, _ in objects("identity-org1-admin.yaml")} == {
+        "ConfigMap", "ServiceAccount", "Role", "RoleBinding", "Job", "CronJob"
+    }  # fmt: skip
+    assert objects("channel-supply-chain-org1-peer-join.yaml") == [
+        ("ConfigMap", "supply-chain-org1-peer-join"),
+        ("Job", "supply-chain-org1-peer-join"),
+    ]
+    assert objects("networkpolicy-default-deny.yaml") == [("NetworkPolicy", "default-deny")]
+
+
+def test_a_render_over_the_one_object_per_file_layout_moves_every_object(
+    tmp_path: Path,
+) -> None:
+    """Output rendered before files were grouped: the next render removes the old files,
+    every object is in the new ones, and the chaincode definitions the old files deployed
+    still hold a changed blueprint to its sequence (L001)."""
+    old = tmp_path / "old"
+    render_files([MINIMAL], old)
+    for path in sorted((old / "minimal").rglob("*.yaml")):
+        docs = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
+        if len(docs) > 1 and path.name != "kustomization.yaml":
+            path.unlink()
+            for doc in docs:
+                one = path.parent / f"{doc['kind'].lower()}-{doc['metadata']['name']}.yaml"
+                one.write_bytes(dump(doc))
+    objects_before = sorted(_objects(old / "minimal"))
+    result = render_files([MINIMAL], old)
+    assert result.ok and result.writes[0].removed
+    assert sorted(_objects(old / "minimal")) == objects_before
+    assert tree(old / "minimal") == tree(ROOT / "output" / "minimal")
+    # the deployed definitions are read from the one-object files as well
+    for path in sorted((old / "minimal").rglob("chaincode-*.yaml")):
+        for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            one = path.parent / f"{doc['kind'].lower()}-{doc['metadata']['name']}.yaml"
+            one.write_bytes(dump(doc))
+        path.unlink()
+    assert deployed_definitions(old / "minimal") == deployed_definitions(
+        ROOT / "output" / "minimal"
+    )
+    assert deployed_definitions(old / "minimal")
+
+
+def _objects(root: Path) -> list[tuple[str, str, str]]:
+    return [
+        (p.parent.name, d["kind"], d["metadata"]["name"])
+        for p in root.rglob("*.yaml")
+        if p.name != "kustomization.yaml"
+        for d in yaml.safe_load_all(p.read_text(encoding="utf-8"))
+    ]
 
 
 def test_same_bytes_for_any_number_of_workers(tmp_path: Path) -> None:

@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import yaml
 from lightkube.core.exceptions import ApiError
 
 from compiler.enroll.config import EnrollConfig
@@ -26,6 +25,7 @@ from compiler.enroll.secrets import KubeSecrets
 from tests import apiserver
 from tests.ca_harness import LocalCA, running_ca
 from tests.conftest import ROOT
+from tests.tooling import object_in
 
 pytestmark = [pytest.mark.tools]
 
@@ -41,9 +41,7 @@ def ca(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCA]:
 
 
 def _rendered(kind: str, name: str) -> dict[str, Any]:
-    doc = yaml.safe_load((OUT / f"{kind.lower()}-{name}.yaml").read_text(encoding="utf-8"))
-    assert isinstance(doc, dict)
-    return doc
+    return object_in(OUT, kind, name)
 
 
 @pytest.fixture(scope="module")

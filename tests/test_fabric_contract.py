@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.tooling import OUTPUT, all_rendered
+from tests.tooling import OUTPUT, all_rendered, object_in
 
 # The reference's lists, verbatim.
 PEER_ENV = [
@@ -124,8 +124,8 @@ def mounted_file(sts: dict[str, Any], container: dict[str, Any], path: str) -> t
 
 
 def config_file(sts: dict[str, Any], key: str) -> dict[str, Any]:
-    path = OUTPUT.joinpath(*_dir_of(sts), f"configmap-{sts['metadata']['name']}-config.yaml")
-    data = yaml.safe_load(path.read_text())["data"][key]
+    directory = OUTPUT.joinpath(*_dir_of(sts))
+    data = object_in(directory, "ConfigMap", f"{sts['metadata']['name']}-config")["data"][key]
     parsed = yaml.safe_load(data)
     assert isinstance(parsed, dict)
     return parsed
@@ -220,9 +220,7 @@ def test_peer_contract(path: Path, sts: dict[str, Any]) -> None:
         sidecar = sts["spec"]["template"]["spec"]["containers"][1]
         assert sidecar["name"] == "couchdb"
         assert "ports" not in sidecar  # localhost only: nothing is exposed
-        ini = yaml.safe_load(
-            (OUTPUT.joinpath(*_dir_of(sts), f"configmap-{name}-config.yaml")).read_text()
-        )
+        ini = object_in(OUTPUT.joinpath(*_dir_of(sts)), "ConfigMap", f"{name}-config")
         assert "bind_address = 127.0.0.1" in ini["data"]["10-hlfc.ini"]
         assert sidecar["securityContext"]["runAsNonRoot"] is True
 

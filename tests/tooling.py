@@ -29,18 +29,28 @@ def free_port() -> int:
 
 
 def rendered(network: str, cluster: str, namespace: str, kind: str, name: str) -> dict[str, Any]:
-    path = OUTPUT / network / cluster / namespace / f"{kind.lower()}-{name}.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    assert isinstance(data, dict)
-    return data
+    """One object of output/, wherever in its namespace's directory its file is."""
+    return object_in(OUTPUT / network / cluster / namespace, kind, name)
+
+
+def object_in(directory: Path, kind: str, name: str) -> dict[str, Any]:
+    """One object of a rendered namespace directory (a file may hold several)."""
+    for _, doc in _documents(directory):
+        if doc["kind"] == kind and doc["metadata"]["name"] == name:
+            return doc
+    raise AssertionError(f"no {kind} {name} in {directory}")
+
+
+def _documents(root: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """Every object under `root`, with its file (a file may hold several)."""
+    out = []
+    for path in sorted(root.rglob("*.yaml")):
+        if path.name == "kustomization.yaml":
+            continue
+        text = path.read_text(encoding="utf-8")
+        out += [(path, doc) for doc in yaml.load_all(text, Loader=yaml.CSafeLoader)]
+    return out
 
 
 def all_rendered(kind: str | None = None) -> list[tuple[Path, dict[str, Any]]]:
-    out = []
-    for path in sorted(OUTPUT.rglob("*.yaml")):
-        if path.name == "kustomization.yaml":
-            continue
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if kind is None or data["kind"] == kind:
-            out.append((path, data))
-    return out
+    return [(p, d) for p, d in _documents(OUTPUT) if kind is None or d["kind"] == kind]

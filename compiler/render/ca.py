@@ -200,4 +200,4 @@ def render(network: Network) -> Iterator[Manifest]:
             _statefulset(network, org, files),
         ]
         for obj in objects:
-            yield Manifest(ca.cluster, ca.namespace, obj)
+            yield Manifest(ca.cluster, ca.namespace, obj, pod.node_unit(ca))

@@ -400,13 +400,13 @@ def render(network: Network) -> Iterator[Manifest]:
     homes: set[tuple[str, str]] = set()
     for cc, org, cluster in cc_analysis.servers(network):
         for obj in server_objects(network, cc, org):
-            yield Manifest(cluster, org.namespace, obj)
+            yield Manifest(cluster, org.namespace, obj, f"chaincode-{cc.server}")
         if policies:
             yield Manifest(cluster, org.namespace, server_policy(network, cc, org))
     for party in cc_analysis.all_parties(network):
         homes.add((party.cluster, party.org.namespace))
         for obj in party_objects(network, party):
-            yield Manifest(party.cluster, party.org.namespace, obj)
+            yield Manifest(party.cluster, party.org.namespace, obj, f"chaincode-{party.job}")
     # the scripts ConfigMap and ServiceAccount come with the channel Jobs of the namespace
     if policies:
         for cluster, namespace in sorted(homes):

@@ -448,7 +448,7 @@ def render(network: Network) -> Iterator[Manifest]:
     for party in all_parties(network):
         homes.add((party.cluster, party.org.namespace))
         for obj in party_objects(network, party):
-            yield Manifest(party.cluster, party.org.namespace, obj)
+            yield Manifest(party.cluster, party.org.namespace, obj, f"channel-{party.job}")
     policies = network.blueprint.spec.security.network_policies
     for cluster, namespace in sorted(homes):
         for obj in namespace_objects(network, namespace):

@@ -406,7 +406,7 @@ def network_policy(network: Network, namespace: str) -> dict[str, Any]:
 def render(network: Network) -> Iterator[Manifest]:
     for ident in identities(network):
         for obj in objects(network, ident):
-            yield Manifest(ident.cluster, ident.namespace, obj)
+            yield Manifest(ident.cluster, ident.namespace, obj, f"identity-{ident.name}")
     if network.blueprint.spec.security.network_policies:
         for cluster in network.clusters:
             for namespace in network.namespaces(cluster.name):

@@ -131,6 +131,14 @@ def _cluster_routes(network: Network, cluster: str) -> dict[str, list[Route]]:
     return out
 
 
+def _node_units(network: Network, cluster: str) -> dict[tuple[str, str], str]:
+    """(namespace, route name) -> the file of the node a route leads to: a node's route
+    sits beside its Services."""
+    return {
+        (n.namespace, n.workload): pod.node_unit(n) for n in network.nodes if n.cluster == cluster
+    }
+
+
 def gateway_api(network: Network, cluster: str) -> Iterator[Manifest]:
     spec = network.cluster(cluster)
     gateway = network.gateway(cluster)
@@ -176,6 +184,7 @@ def gateway_api(network: Network, cluster: str) -> Iterator[Manifest]:
         "name": gw_name,
         "sectionName": LISTENER,
     }
+    units = _node_units(network, cluster)
     for namespace, routes in by_namespace.items():
         for r in routes:
             service = r.service_host.split(".", 1)[0]  # the Service beside the route
@@ -192,6 +201,7 @@ def gateway_api(network: Network, cluster: str) -> Iterator[Manifest]:
                         "rules": [{"backendRefs": [{"name": service, "port": r.port}]}],
                     },
                 },
+                units.get((namespace, r.name)),
             )
 
 
@@ -225,14 +235,16 @@ def render(network: Network) -> Iterator[Manifest]:
         if cluster.ingress.kind == "gatewayApi":
             yield from gateway_api(network, cluster.name)
             continue
+        units = _node_units(network, cluster.name)
         for namespace in network.namespaces(cluster.name):
             nodes = [
                 n for n in network.nodes if n.cluster == cluster.name and n.namespace == namespace
             ]
             if cluster.ingress.kind == "istio":
                 for obj in istio(network, cluster.name, namespace, nodes):
-                    yield Manifest(cluster.name, namespace, obj)
+                    unit = units.get((namespace, obj["metadata"]["name"]))
+                    yield Manifest(cluster.name, namespace, obj, unit)
             else:
                 for node in nodes:
                     service = load_balancer(network, node, endpoint(network, node))
-                    yield Manifest(cluster.name, namespace, service)
+                    yield Manifest(cluster.name, namespace, service, pod.node_unit(node))

@@ -15,6 +15,10 @@ class Manifest:
     # own name, so that everything about one namespace sits together. None: cluster-wide.
     directory: str | None
     obj: dict[str, Any]
+    # The file the object shares with the others of one thing a reviewer reasons about
+    # (a node, an identity, a channel or chaincode Job): "peer-org1-peer0" is
+    # org1/peer-org1-peer0.yaml. None: a file of its own, "<kind>-<name>.yaml".
+    unit: str | None = None
 
     @property
     def kind(self) -> str:

@@ -144,4 +144,4 @@ def render(network: Network) -> Iterator[Manifest]:
                 _statefulset(network, org, orderer, config),
             ]
             for obj in objects:
-                yield Manifest(orderer.cluster, orderer.namespace, obj)
+                yield Manifest(orderer.cluster, orderer.namespace, obj, pod.node_unit(orderer))

@@ -288,4 +288,4 @@ def render(network: Network) -> Iterator[Manifest]:
                 _statefulset(network, org, peer, config),
             ]
             for obj in objects:
-                yield Manifest(peer.cluster, peer.namespace, obj)
+                yield Manifest(peer.cluster, peer.namespace, obj, pod.node_unit(peer))

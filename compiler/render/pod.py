@@ -27,6 +27,12 @@ def image(repository: str, version: str) -> str:
     return f"{repository}:{version}"
 
 
+def node_unit(node: Node) -> str:
+    """The file a node's objects share (its workload, config, Services, ingress route):
+    "peer-org1-peer0" is <cluster>/org1/peer-org1-peer0.yaml."""
+    return f"{node.kind}-{node.workload}"
+
+
 def node_labels(network: Network, node: Node) -> dict[str, str]:
     """Labels that select one node's pods. Stable: never change them on a running network."""
     return common_labels(network.name, node.kind) | {

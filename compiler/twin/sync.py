@@ -141,17 +141,19 @@ class Syncer:
     wave_timeout: float = 600.0
 
     def apply(self, resources: list[Resource]) -> None:
-        files: list[str] = []
-        for res in resources:
-            files += ["-f", str(res.path)]
+        # the objects, not their files: a file may hold objects of other waves (a node's
+        # Services and route beside its workload), and Argo CD applies object by object
+        objects = yaml.dump_all([r.obj for r in resources], Dumper=yaml.CSafeDumper)
         self.kube.run(
             [
                 "apply",
                 "--server-side",
                 f"--field-manager={FIELD_MANAGER}",
                 "--force-conflicts",
-                *files,
+                "-f",
+                "-",
             ],
+            stdin=objects,
             timeout=300,
         )
 
