@@ -32,7 +32,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from compiler.twin import router
+from compiler.twin import api, router
+from compiler.twin.api import ApiReader
 from compiler.twin.kube import Kube
 from compiler.twin.network import ClusterNet, publish, unpublish
 from compiler.twin.process import TwinError
@@ -49,15 +50,16 @@ class Controllers:
     def __init__(self, net: ClusterNet, state: Path, network_state: Path) -> None:
         self.net = net
         self.state = state
-        self.kube = Kube(state / "admin.kubeconfig")
+        self.kube = Kube(state / "admin.kubeconfig")  # writes
+        self.api = ApiReader(state / "admin.kubeconfig")  # reads, every second
         self.hosts_file = network_state / "hosts"
         self.store_file = network_state / "secret-store.json"
         self.allocations_path = state / "loadbalancers.json"
         self.placements_path = state / "loadbalancer-nodes.json"  # address -> node index
 
     def provision(self) -> None:
-        classes = {c["metadata"]["name"]: c for c in self.kube.items("storageclass")}
-        for pvc in self.kube.items("pvc", "-A"):
+        classes = {c["metadata"]["name"]: c for c in self.api.items(api.STORAGE_CLASSES)}
+        for pvc in self.api.items(api.PVCS):
             meta, spec = pvc["metadata"], pvc["spec"]
             annotations = meta.get("annotations") or {}
             if pvc.get("status", {}).get("phase") != "Pending" or spec.get("volumeName"):
@@ -119,7 +121,7 @@ class Controllers:
 
     def balance(self) -> None:
         allocations = self._allocations()
-        for svc in self.kube.items("service", "-A"):
+        for svc in self.api.items(api.SERVICES):
             if svc["spec"].get("type") != "LoadBalancer":
                 continue
             meta = svc["metadata"]
@@ -151,10 +153,13 @@ class Controllers:
         if svc["spec"].get("externalTrafficPolicy") != "Local":
             return 0
         meta = svc["metadata"]
-        slices = self.kube.items(
-            "endpointslices", "-n", meta["namespace"],
-            "-l", f"kubernetes.io/service-name={meta['name']}",
-        )  # fmt: skip
+        slices = [
+            s
+            for s in self.api.items(
+                api.ENDPOINT_SLICES, f"kubernetes.io/service-name={meta['name']}"
+            )
+            if s["metadata"]["namespace"] == meta["namespace"]
+        ]
         nodes = sorted(
             str(e.get("nodeName", ""))
             for sl in slices
@@ -191,12 +196,12 @@ class Controllers:
                 f.write(f"{address} {hostname}\n")
 
     def gateway(self) -> None:
-        gateways = self.kube.items("gateways.networking.istio.io", "-A")
+        gateways = self.api.items(api.ISTIO_GATEWAYS)
         hosts = router.gateway_hosts(gateways, INGRESS_GATEWAY)
-        api_gateways = self.kube.items(f"gateways.{router.GATEWAY_API}", "-A")
+        api_gateways = self.api.items(api.GATEWAYS)
         if api_gateways:
-            labels = router.namespace_labels(self.kube)
-            routes = self.kube.items(f"tlsroutes.{router.GATEWAY_API}", "-A")
+            labels = router.namespace_labels(self.api.items(api.NAMESPACES))
+            routes = self.api.items(api.TLS_ROUTES)
             hosts |= {sni for _, sni in router.gateway_api_routes(api_gateways, routes, labels)}
         if not hosts and not api_gateways:
             return
@@ -290,11 +295,15 @@ class Controllers:
             return entry[prop]
 
     def external_secrets(self) -> None:
-        for es in self.kube.items("externalsecrets.external-secrets.io", "-A"):
+        wanted = self.api.items(api.EXTERNAL_SECRETS)
+        if not wanted:
+            return
+        secrets_now = self.api.items(api.SECRETS)
+        have = {(s["metadata"]["namespace"], s["metadata"]["name"]) for s in secrets_now}
+        for es in wanted:
             meta, spec = es["metadata"], es["spec"]
             target = spec.get("target", {}).get("name", meta["name"])
-            exists = self.kube.run(["get", "secret", target, "-n", meta["namespace"]], check=False)
-            if exists.returncode != 0:
+            if (meta["namespace"], target) not in have:
                 data = {
                     item["secretKey"]: self._store_value(
                         item["remoteRef"]["key"], item["remoteRef"].get("property", "")

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from compiler.twin.kube import Kube
+from compiler.twin import api
+from compiler.twin.api import ApiReader
 from compiler.twin.process import TwinError
 
 
@@ -118,11 +119,9 @@ def _admits(
     return route_ns == gateway_ns
 
 
-def namespace_labels(kube: Kube) -> dict[str, dict[str, str]]:
+def namespace_labels(namespaces: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
     """Every namespace's labels: what allowedRoutes selectors are matched against."""
-    return {
-        n["metadata"]["name"]: n["metadata"].get("labels", {}) for n in kube.items("namespaces")
-    }
+    return {n["metadata"]["name"]: n["metadata"].get("labels", {}) for n in namespaces}
 
 
 def gateway_api_routes(
@@ -171,30 +170,29 @@ def gateway_api_routes(
 
 @dataclass
 class Router:
-    kube: Kube
+    api: ApiReader
     address: str
     selector: dict[str, str]
     table: dict[tuple[int, str], tuple[str, int]] = field(default_factory=dict)
     cluster_ips: dict[str, str] = field(default_factory=dict)
 
-    def refresh(self) -> None:
+    def read(self) -> tuple[dict[tuple[int, str], tuple[str, int]], dict[str, str]]:
+        """The routing table and the Services' cluster IPs, from the live objects."""
         table = routes(
-            self.kube.items("gateways.networking.istio.io", "-A"),
-            self.kube.items("virtualservices.networking.istio.io", "-A"),
-            self.selector,
+            self.api.items(api.ISTIO_GATEWAYS), self.api.items(api.VIRTUAL_SERVICES), self.selector
         )
         from_gateway_api = gateway_api_routes(
-            self.kube.items(f"gateways.{GATEWAY_API}", "-A"),
-            self.kube.items(f"tlsroutes.{GATEWAY_API}", "-A"),
-            namespace_labels(self.kube),
+            self.api.items(api.GATEWAYS),
+            self.api.items(api.TLS_ROUTES),
+            namespace_labels(self.api.items(api.NAMESPACES)),
         )
-        self.table = from_gateway_api | table
-        self.cluster_ips = {
+        cluster_ips = {
             f"{s['metadata']['name']}.{s['metadata']['namespace']}.svc.cluster.local": str(
                 s["spec"].get("clusterIP", "")
             )
-            for s in self.kube.items("services", "-A")
+            for s in self.api.items(api.SERVICES)
         }
+        return from_gateway_api | table, cluster_ips
 
     async def handle(
         self, port: int, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
@@ -219,8 +217,12 @@ class Router:
     async def serve(self) -> None:
         servers: dict[int, asyncio.Server] = {}
         while True:
+            # read in a thread: the event loop must keep splicing meanwhile. When the reads
+            # ran in the loop (as kubectl processes, seconds each on a loaded machine), every
+            # refresh froze all traffic through this ingress for as long, Raft heartbeats
+            # between clusters included.
             try:
-                self.refresh()
+                self.table, self.cluster_ips = await asyncio.to_thread(self.read)
             except TwinError as err:
                 print(f"refresh: {err}", flush=True)
             for port in sorted({p for p, _ in self.table} - set(servers)):
@@ -262,7 +264,7 @@ def gateway_hosts(gateways: list[dict[str, Any]], selector: dict[str, str]) -> s
 def main(argv: list[str]) -> int:
     kubeconfig, address, selector = argv
     key, _, value = selector.partition("=")
-    router = Router(Kube(Path(kubeconfig)), address, {key: value})
+    router = Router(ApiReader(Path(kubeconfig)), address, {key: value})
     print(f"router {address} for {selector} started {time.strftime('%H:%M:%S')}", flush=True)
     asyncio.run(router.serve())
     return 0
