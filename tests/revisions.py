@@ -3,7 +3,6 @@ it, renders it as a new revision and syncs it, as Argo CD syncs a merged change.
 
 from __future__ import annotations
 
-import concurrent.futures
 import subprocess
 import sys
 from collections.abc import Callable, Iterable
@@ -57,5 +56,4 @@ class Revisions:
         """Sync the latest revision in `clusters` (default: every one) at once."""
         names = None if clusters is None else set(clusters)
         chosen = [c for c in twin.clusters() if names is None or c.name in names]
-        with concurrent.futures.ThreadPoolExecutor(len(chosen)) as pool:
-            list(pool.map(lambda c: twin.sync(c, self.network / c.name), chosen))
+        twin.sync_at_once([(c, self.network / c.name) for c in chosen])

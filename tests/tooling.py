@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
+from compiler.twin.sync import load
 from tests.conftest import ROOT
 
 TOOLS = ROOT / ".tools"
@@ -43,13 +43,7 @@ def object_in(directory: Path, kind: str, name: str) -> dict[str, Any]:
 
 def _documents(root: Path) -> list[tuple[Path, dict[str, Any]]]:
     """Every object under `root`, with its file (a file may hold several)."""
-    out = []
-    for path in sorted(root.rglob("*.yaml")):
-        if path.name == "kustomization.yaml":
-            continue
-        text = path.read_text(encoding="utf-8")
-        out += [(path, doc) for doc in yaml.load_all(text, Loader=yaml.CSafeLoader)]
-    return out
+    return [(r.path, r.obj) for r in load(root)]
 
 
 def all_rendered(kind: str | None = None) -> list[tuple[Path, dict[str, Any]]]:

@@ -8,6 +8,7 @@ they are in the files: the twin reads output/ and never writes it.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -65,7 +66,7 @@ KIND_ORDER = [
 
 @dataclass(frozen=True)
 class Resource:
-    path: Path
+    path: Path  # the file it is in (which holds others too)
     obj: dict[str, Any]
 
     @property
@@ -107,11 +108,15 @@ class Resource:
         kind = KIND_ORDER.index(self.kind) if self.kind in KIND_ORDER else len(KIND_ORDER)
         return (PHASES.index(self.phase), self.wave, kind, self.namespace or "", self.name)
 
-    def kubectl_target(self) -> list[str]:
+    @property
+    def kubectl_type(self) -> str:
+        """The resource type as kubectl takes it, with version and group (Job.v1.batch)."""
         api = self.obj["apiVersion"]
         group = api.split("/")[0] if "/" in api else ""
-        kind = f"{self.kind}.{api.split('/')[1]}.{group}" if group else self.kind
-        return [kind, self.name, *(["-n", self.namespace] if self.namespace else [])]
+        return f"{self.kind}.{api.split('/')[1]}.{group}" if group else self.kind
+
+    def kubectl_target(self) -> list[str]:
+        return [self.kubectl_type, self.name, *(["-n", self.namespace] if self.namespace else [])]
 
 
 def load(directory: Path) -> list[Resource]:
@@ -120,7 +125,7 @@ def load(directory: Path) -> list[Resource]:
     for path in sorted(directory.rglob("*.yaml")):
         if path.name == "kustomization.yaml":
             continue
-        for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+        for doc in yaml.load_all(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader):
             if doc:
                 out.append(Resource(path, doc))
     return out
@@ -174,13 +179,7 @@ class Syncer:
         healthy_at: dict[str, float] = {}
         last: dict[str, str] = {}
         while pending:
-            for ref, res in list(pending.items()):
-                live = self.kube.run(["get", *res.kubectl_target(), "-o", "json"], check=False)
-                status = (
-                    health.assess(yaml.safe_load(live.stdout))
-                    if live.returncode == 0
-                    else health.Status("Missing", live.stderr.strip())
-                )
+            for ref, status in self.statuses(pending.values()).items():
                 last[ref] = f"{status.state}: {status.message}"
                 if status.state == "Healthy":
                     healthy_at[ref] = time.monotonic() - start
@@ -192,12 +191,40 @@ class Syncer:
                 logs = "".join(self.last_words(pending[ref]) for ref in sorted(pending))
                 raise TwinError(f"not healthy after {self.wave_timeout:.0f}s:\n{detail}{logs}")
             if pending:
-                time.sleep(1.0)
+                time.sleep(2.0)
         return healthy_at
+
+    def statuses(self, resources: Iterable[Resource]) -> dict[str, health.Status]:
+        """The health of each resource, read with one kubectl call per namespace. A call per
+        resource every second, in three clusters at once, took about one of this machine's
+        two cores while a wave of Jobs ran, and slowed the Fabric nodes under test."""
+        by_namespace: dict[str, list[Resource]] = {}
+        for res in resources:
+            by_namespace.setdefault(res.namespace or "", []).append(res)
+        out: dict[str, health.Status] = {}
+        for namespace, group in sorted(by_namespace.items()):
+            done = self.kube.run(
+                ["get", *(f"{r.kubectl_type}/{r.name}" for r in group),
+                 *(["-n", namespace] if namespace else []), "--ignore-not-found", "-o", "json"],
+                check=False,
+            )  # fmt: skip
+            if done.returncode != 0:  # e.g. a kind the API server does not serve yet
+                out |= {r.ref: health.Status("Missing", done.stderr.strip()) for r in group}
+                continue
+            said = json.loads(done.stdout) if done.stdout.strip() else {"items": []}
+            found = {(o["kind"], o["metadata"]["name"]): o for o in said.get("items", [said])}
+            for res in group:
+                live = found.get((res.kind, res.name))
+                out[res.ref] = (
+                    health.assess(live) if live else health.Status("Missing", "not found")
+                )
+        return out
 
     def last_words(self, res: Resource, lines: int = 25) -> str:
         """The tail of what a stuck Job or workload printed: why it is stuck, in the failure
-        itself, since the twin is gone by the time anyone reads a CI log."""
+        itself, since the twin is gone by the time anyone reads a CI log. For a Job, what
+        its namespace's peers last said about blocks comes first, and the Job's own lines
+        last: a CI log shown in part keeps its end."""
         if res.kind not in ("Job", "Deployment", "StatefulSet") or not res.namespace:
             return ""
         said = self.kube.run(
@@ -206,20 +233,22 @@ class Syncer:
             check=False,
         )  # fmt: skip
         text = (said.stdout or said.stderr).rstrip()
-        out = f"\n--- {res.ref}, last {lines} lines:\n{text}" if text else ""
-        if res.kind == "Job":
-            out += self._peers_on_blocks(res.namespace)
-        return out
+        out = self._peers_on_blocks(res.namespace) if res.kind == "Job" else ""
+        return out + (f"\n--- {res.ref}, last {lines} lines:\n{text}" if text else "")
 
-    def _peers_on_blocks(self, namespace: str, lines: int = 12) -> str:
-        """What the namespace's peers last said about pulling and committing blocks: a
-        lifecycle Job mostly waits for its peer to see a block."""
+    def _peers_on_blocks(self, namespace: str, lines: int = 8) -> str:
+        """What the namespace's peers last said about pulling, validating and committing
+        blocks, and about being their organisation's leader (who pulls): a lifecycle Job
+        mostly waits for its peer to see a block."""
         said = self.kube.run(
             ["logs", "-n", namespace, "-l", "app.kubernetes.io/component=peer", "-c", "peer",
              "--prefix", "--tail=400"],
             check=False,
         )  # fmt: skip
-        about = re.compile(r"blocksprovider|deliveryClient|ordering service|Committed block")
+        about = re.compile(
+            r"blocksprovider|deliveryClient|ordering service|Committed block|gossip\.state"
+            r"|gossip\.election|txvalidator|Aborting"
+        )
         kept = [line for line in said.stdout.splitlines() if about.search(line)][-lines:]
         return f"\n--- peers in {namespace} on blocks:\n" + "\n".join(kept) if kept else ""
 

@@ -21,6 +21,7 @@ from compiler.twin import images, network, prerequisites
 from compiler.twin.cluster import TwinCluster
 from compiler.twin.kube import channel_heights
 from compiler.twin.paths import state_root
+from compiler.twin.process import TwinError
 from compiler.twin.sync import Resource, Syncer, load
 
 NODE_HEADROOM = 1.2
@@ -97,9 +98,8 @@ class Twin:
             timings[f"{cluster.name}: cluster"] = time.monotonic() - t
         # Argo CD syncs every cluster's Application at once: a cluster whose nodes enroll
         # at another cluster's CA waits for that CA while both sync
-        with concurrent.futures.ThreadPoolExecutor(max_workers=len(self.clusters())) as pool:
-            for name, seconds in pool.map(self._sync, self.clusters()):
-                timings[f"{name}: sync"] = seconds
+        synced = self.sync_at_once([(c, self.network_dir / c.name) for c in self.clusters()])
+        timings |= {f"{name}: sync": seconds for name, seconds in synced.items()}
         timings["total"] = time.monotonic() - start
         return timings
 
@@ -107,8 +107,23 @@ class Twin:
     def _platform_values(self) -> prerequisites.PlatformValues:
         return prerequisites.PlatformValues(self.root / self.name / "platform-secrets.json")
 
-    def _sync(self, cluster: TwinCluster) -> tuple[str, float]:
-        return cluster.name, self.sync(cluster, self.network_dir / cluster.name)
+    def sync_at_once(self, work: list[tuple[TwinCluster, Path]]) -> dict[str, float]:
+        """Sync several clusters at once, as Argo CD syncs every cluster's Application (a
+        cluster whose nodes enroll at another cluster's CA waits for that CA while both
+        sync); returns the seconds each took. Waits for every cluster before it fails, and
+        the failure says what each failed cluster waited for: the first one to fail is
+        often not where the cause is."""
+        with concurrent.futures.ThreadPoolExecutor(max_workers=len(work)) as pool:
+            futures = {c.name: pool.submit(self.sync, c, d) for c, d in work}
+        failed: dict[str, BaseException] = {}
+        for name, future in futures.items():
+            if (error := future.exception()) is not None:
+                if not isinstance(error, TwinError):
+                    raise error
+                failed[name] = error
+        if failed:
+            raise TwinError("\n".join(f"{name}: {error}" for name, error in sorted(failed.items())))
+        return {name: f.result() for name, f in futures.items()}
 
     def sync(self, cluster: TwinCluster, directory: Path) -> float:
         """Sync one cluster directory (this network's, or a later revision of it) as Argo CD
