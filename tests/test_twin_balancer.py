@@ -6,12 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from compiler.twin import api
 from compiler.twin.controllers import Controllers
 from compiler.twin.network import ClusterNet
 
 
 class _Slices:
-    """What the API server answers for a Service's EndpointSlices."""
+    """What the API server answers for a Service's EndpointSlices: this one, and one of a
+    Service of the same name in another namespace."""
 
     def __init__(self, endpoints: list[dict[str, Any]]) -> None:
         self.endpoints = endpoints
@@ -19,12 +21,16 @@ class _Slices:
 
     def items(self, *args: str) -> list[dict[str, Any]]:
         self.asked.append(args)
-        return [{"endpoints": self.endpoints}]
+        elsewhere = [{"nodeName": "beta-node2", "conditions": {"ready": True}}]
+        return [
+            {"metadata": {"namespace": "other"}, "endpoints": elsewhere},
+            {"metadata": {"namespace": "ord-b"}, "endpoints": self.endpoints},
+        ]
 
 
 def _controllers(tmp_path: Path, endpoints: list[dict[str, Any]]) -> Controllers:
     controllers = Controllers(ClusterNet("beta", 1), tmp_path, tmp_path)
-    controllers.kube = _Slices(endpoints)  # type: ignore[assignment]
+    controllers.api = _Slices(endpoints)  # type: ignore[assignment]
     return controllers
 
 
@@ -46,8 +52,8 @@ def test_a_local_policy_balancer_goes_to_the_node_running_a_ready_endpoint(
         ],
     )
     assert controllers._node_for(_service("Local")) == 1
-    assert controllers.kube.asked == [  # type: ignore[attr-defined]
-        ("endpointslices", "-n", "ord-b", "-l", "kubernetes.io/service-name=ord-b-ca-external")
+    assert controllers.api.asked == [  # type: ignore[attr-defined]
+        (api.ENDPOINT_SLICES, "kubernetes.io/service-name=ord-b-ca-external")
     ]
 
 

@@ -39,28 +39,28 @@ EXTERNAL_SECRETS = "/apis/external-secrets.io/v1/externalsecrets"
 class ApiReader:
     kubeconfig: Path
     timeout: float = 30.0
-    _host: str = field(init=False, default="")
-    _port: int = field(init=False, default=443)
-    _context: ssl.SSLContext = field(init=False, repr=False)
+    _server: tuple[str, int, ssl.SSLContext] | None = field(init=False, default=None, repr=False)
 
-    def __post_init__(self) -> None:
-        # the kubeconfig the twin writes: one cluster and one user, certificates as files
-        config = yaml.safe_load(self.kubeconfig.read_text(encoding="utf-8"))
-        cluster = config["clusters"][0]["cluster"]
-        user = config["users"][0]["user"]
-        url = urllib.parse.urlsplit(cluster["server"])
-        self._host, self._port = url.hostname or "", url.port or 443
-        self._context = ssl.create_default_context(cafile=cluster["certificate-authority"])
-        self._context.load_cert_chain(user["client-certificate"], user["client-key"])
+    def _connection(self) -> http.client.HTTPSConnection:
+        # the kubeconfig the twin writes: one cluster and one user, certificates as files;
+        # read at the first request (a poller may be made before its cluster is up)
+        if self._server is None:
+            config = yaml.safe_load(self.kubeconfig.read_text(encoding="utf-8"))
+            cluster = config["clusters"][0]["cluster"]
+            user = config["users"][0]["user"]
+            url = urllib.parse.urlsplit(cluster["server"])
+            context = ssl.create_default_context(cafile=cluster["certificate-authority"])
+            context.load_cert_chain(user["client-certificate"], user["client-key"])
+            self._server = (url.hostname or "", url.port or 443, context)
+        host, port, context = self._server
+        return http.client.HTTPSConnection(host, port, context=context, timeout=self.timeout)
 
     def items(self, path: str, label_selector: str = "") -> list[dict[str, Any]]:
         """Every object at a list path. A kind the API server does not serve (its CRD is
         not installed, or not yet) has none."""
         if label_selector:
             path += "?" + urllib.parse.urlencode({"labelSelector": label_selector})
-        conn = http.client.HTTPSConnection(
-            self._host, self._port, context=self._context, timeout=self.timeout
-        )
+        conn = self._connection()
         try:
             conn.request("GET", path, headers={"Accept": "application/json"})
             response = conn.getresponse()
