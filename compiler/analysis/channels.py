@@ -62,6 +62,14 @@ def anchor_peers(network: Network, org: Org) -> tuple[tuple[str, int], ...]:
 
 
 def parties(network: Network, channel: ChannelInfo) -> tuple[Party, ...]:
+    # asked for each party's Job, sidecar and network policy: computed once per channel
+    known: dict[str, tuple[Party, ...]] = network.memo.setdefault("parties", {})
+    if channel.name not in known:
+        known[channel.name] = _parties(network, channel)
+    return known[channel.name]
+
+
+def _parties(network: Network, channel: ChannelInfo) -> tuple[Party, ...]:
     out: list[Party] = []
     first = channel.consenters[0] if channel.consenters else None
     for org in orderer_orgs(network, channel):

@@ -253,9 +253,13 @@ HEADER = """\
 
 
 def configtx_yaml(network: Network, channel: ChannelInfo) -> str:
-    header = HEADER.format(channel=channel.name, network=network.name, work=WORK_DIR)
-    body = _lines({"Profiles": {channel.name: profile(network, channel)}}, 0)
-    return header + "\n".join(body) + "\n"
+    # every party's Job of the channel carries the same text: made once per channel
+    known: dict[str, str] = network.memo.setdefault("configtx.yaml", {})
+    if channel.name not in known:
+        header = HEADER.format(channel=channel.name, network=network.name, work=WORK_DIR)
+        body = _lines({"Profiles": {channel.name: profile(network, channel)}}, 0)
+        known[channel.name] = header + "\n".join(body) + "\n"
+    return known[channel.name]
 
 
 def anchors(network: Network, org: Org) -> list[dict[str, Any]]:
