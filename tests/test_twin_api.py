@@ -3,7 +3,6 @@ ingress routers poll without kubectl, and the routing table the router makes of 
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,20 +10,11 @@ import pytest
 
 from compiler.twin import api
 from compiler.twin.api import ApiReader
-from compiler.twin.paths import binary, tools_dir
+from compiler.twin.kube import Kube
+from compiler.twin.paths import tools_dir
 from compiler.twin.process import TwinError
 from compiler.twin.router import Router
 from tests import apiserver
-
-
-def _kubectl(server: apiserver.ApiServer, *args: str, stdin: str | None = None) -> str:
-    done = subprocess.run(
-        [str(binary("kubectl")), f"--kubeconfig={server.kubeconfig}", *args],
-        input=stdin, capture_output=True, text=True, timeout=180, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
 
 SHOP = """
 apiVersion: v1
@@ -61,9 +51,10 @@ spec:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[apiserver.ApiServer]:
     with apiserver.running(tmp_path_factory.mktemp("apiserver")) as running:
-        _kubectl(running, "apply", "--server-side", "-f", str(tools_dir() / "crds" / "istio"))
-        _kubectl(running, "wait", "--for=condition=Established", "crd", "--all", "--timeout=120s")
-        _kubectl(running, "apply", "--server-side", "-f", "-", stdin=SHOP)
+        kube = Kube(running.kubeconfig)
+        kube.run(["apply", "--server-side", "-f", str(tools_dir() / "crds" / "istio")])
+        kube.run(["wait", "--for=condition=Established", "crd", "--all", "--timeout=120s"])
+        kube.run(["apply", "--server-side", "-f", "-"], stdin=SHOP)
         yield running
 
 
@@ -92,9 +83,7 @@ def test_the_router_reads_its_table_from_the_live_objects(server: apiserver.ApiS
     router = Router(ApiReader(server.kubeconfig), "127.0.0.1", {"istio": "ingressgateway"})
     table, cluster_ips = router.read()
     assert table == {(443, "web.shop.example"): ("web.shop.svc.cluster.local", 8443)}
-    live_ip = _kubectl(
-        server, "get", "service", "web", "-n", "shop", "-o", "jsonpath={.spec.clusterIP}"
-    )
+    live_ip = Kube(server.kubeconfig).get("service", "web", "-n", "shop")["spec"]["clusterIP"]
     assert cluster_ips["web.shop.svc.cluster.local"] == live_ip
 
 
