@@ -212,9 +212,14 @@ class Syncer:
                 out |= {r.ref: health.Status("Missing", done.stderr.strip()) for r in group}
                 continue
             said = json.loads(done.stdout) if done.stdout.strip() else {"items": []}
-            found = {(o["kind"], o["metadata"]["name"]): o for o in said.get("items", [said])}
+            # the key holds the apiVersion too: an Istio Gateway and a Gateway API Gateway
+            # may share a namespace and a name
+            found = {
+                (o["apiVersion"], o["kind"], o["metadata"]["name"]): o
+                for o in said.get("items", [said])
+            }
             for res in group:
-                live = found.get((res.kind, res.name))
+                live = found.get((res.obj["apiVersion"], res.kind, res.name))
                 out[res.ref] = (
                     health.assess(live) if live else health.Status("Missing", "not found")
                 )
