@@ -4,6 +4,7 @@ script with the rendered config files, on 127.0.0.1."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import ssl
 import urllib.error
@@ -19,7 +20,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tests.ca_harness import LocalCA
+from compiler.render.ca import SERVER_TLS_HOURS
+from tests.ca_harness import LocalCA, running_ca
 
 # every character that could break YAML or shell quoting of the registrar
 REGISTRAR = ("registrar", "p@ss\"w:rd\\ #{x}$HOME'")
@@ -126,3 +128,46 @@ def test_nothing_is_written_beside_the_read_only_config(ca: RunningCA) -> None:
     assert sorted(p.name for p in ca.config.iterdir()) == ["ca.yaml", "start.sh", "tlsca.yaml"]
     installed = ca.home / "fabric-ca-server-config.yaml"
     assert oct(installed.stat().st_mode & 0o777) == "0o600"  # holds the registrar password
+
+
+def _lifetime(cert: x509.Certificate) -> dt.timedelta:
+    return cert.not_valid_after_utc - cert.not_valid_before_utc
+
+
+def test_the_server_tls_certificate_outlives_the_certificates_it_issues(ca: RunningCA) -> None:
+    """fabric-ca-server issues its own TLS certificate once, from the enrollment CA's "tls"
+    profile, and never renews it: at the blueprint's certificateLifetime every client would
+    be refused once that had passed (seen on the twin with 20-minute certificates)."""
+    server = x509.load_pem_x509_certificate((ca.home / "tls-cert.pem").read_bytes())
+    assert _lifetime(server) >= dt.timedelta(hours=SERVER_TLS_HOURS)
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, REGISTRAR[0])]))
+        .sign(key, hashes.SHA256())
+    )
+    body = {
+        "certificate_request": csr.public_bytes(serialization.Encoding.PEM).decode(),
+        "caname": "tlsca",
+        "profile": "tls",
+    }
+    answer = ca.post("/api/v1/enroll", body, auth=REGISTRAR)
+    assert answer["success"], answer["errors"]
+    node = x509.load_pem_x509_certificate(base64.b64decode(answer["result"]["Cert"]))
+    # minimal's certificateLifetime, 8760h, plus Fabric CA's backdating of notBefore
+    assert dt.timedelta(hours=8760) <= _lifetime(node) <= dt.timedelta(hours=8761)
+
+
+def test_each_start_issues_a_new_server_tls_certificate_clients_still_trust(
+    tmp_path: Path,
+) -> None:
+    with running_ca(tmp_path, REGISTRAR) as local:
+        cert = local.home / "tls-cert.pem"
+        first = x509.load_pem_x509_certificate(cert.read_bytes())
+        local.stop()
+        local.start()  # wait_ready verifies the TLS handshake against the CA's root
+        second = x509.load_pem_x509_certificate(cert.read_bytes())
+        assert second.serial_number != first.serial_number
+        assert second.not_valid_after_utc >= first.not_valid_after_utc
+        served = ssl.get_server_certificate(("localhost", local.port))
+        assert x509.load_pem_x509_certificate(served.encode()) == second

@@ -22,6 +22,14 @@ HOME = "/var/hyperledger/fabric-ca"
 CONFIG_DIR = "/etc/hyperledger/fabric-ca-config"
 IMPORT_DIR = "/etc/hyperledger/fabric-ca-import"
 TLSCA_DIR = "tlsca"
+# The server's own TLS certificate. fabric-ca-server issues it once, at its first start,
+# from the enrollment CA's "tls" signing profile (lib/server.go, autoGenerateTLSCertificateKey),
+# and never renews it. With that profile at the blueprint's certificateLifetime, every CA
+# refused every TLS client, renewals included, once that lifetime had passed. So the
+# enrollment CA's "tls" profile (used for nothing else: node TLS certificates come from the
+# TLS CA) gets a lifetime of its own, five years as Fabric CA's "ca" profile, and the start
+# script has the server issue a new one at each start.
+SERVER_TLS_HOURS = 43800
 
 
 def _imported(key: str, caname: str) -> dict[str, str]:
@@ -64,6 +72,7 @@ def config_files(network: Network, org: Org) -> dict[str, str]:
         "subject": spec.subject,
         "hosts": [*endpoint(network, org.ca).tls_hosts(), *spec.hosts],
         "default_expiry": network.blueprint.spec.security.certificate_lifetime,
+        "server_tls_expiry": f"{SERVER_TLS_HOURS}h",
         "affiliations": affiliations(org),
     }
     ca_import = _imported("ca-import-cert.pem", spec.name) if spec.import_root else None
