@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
 from compiler.enroll import crypto
@@ -218,6 +220,40 @@ def test_ca_down_past_the_deadline_fails_naming_the_ca(tmp_path: Path, kube: Fak
         run(cfg, KubeSecrets.for_server(kube.url, NS), retry=retry)
     assert local.url in str(failure.value)
     assert "unavailable until the deadline" in str(failure.value)
+    assert kube.writes() == []
+
+
+def _another_root() -> str:
+    key = crypto.new_key()
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "another root")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return cert.public_bytes(Encoding.PEM).decode()
+
+
+def test_a_ca_tls_certificate_that_does_not_verify_fails_at_once(
+    ca: LocalCA, kube: FakeKube
+) -> None:
+    """Not retried to the deadline as if the CA were down: an expired or foreign TLS
+    certificate stays so, and the Job says which it is."""
+    slept: list[float] = []
+    cfg = config(ca, "org1-peer8", ca_root_pem=_another_root())
+    retry = Retry(deadline=time.monotonic() + 60, sleep=slept.append)
+    with pytest.raises(EnrollFailed) as failure:
+        run(cfg, KubeSecrets.for_server(kube.url, NS), retry=retry)
+    assert "the CA's TLS certificate does not verify" in str(failure.value)
+    assert "unable to get local issuer certificate" in str(failure.value)
+    assert slept == []
     assert kube.writes() == []
 
 

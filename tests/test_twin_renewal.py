@@ -9,7 +9,7 @@ consenter was ever down, and transactions kept being ordered while the orderers 
 minimal has one peer, the application's only gateway: while it restarts, submissions fail
 by design, so that phase is judged by the application working again once it is back.
 Then the next sync records the renewed consenter certificates in the channel's
-configuration, one consenter per update."""
+configuration, one consenter per update, and the sync after it changes nothing."""
 
 from __future__ import annotations
 
@@ -226,6 +226,15 @@ def test_the_next_sync_records_the_renewed_consenter_certificates(twin: Twin) ->
     kube.run(["create", "job", "--from=cronjob/orderer-org-admin-renew", job, "-n", "orderer-org"])
     kube.run(["wait", "--for=condition=complete", f"job/{job}", "-n", "orderer-org",
               "--timeout=300s"], timeout=330)  # fmt: skip
+    # the CA answered that Job past the point where a TLS certificate of the 20-minute
+    # lifetime, issued at its start, had expired (Fabric CA backdates notBefore by five
+    # minutes): fabric-ca-server issues its own from its "tls" profile, which had that
+    # lifetime, and every client, renewals included, was refused from then on
+    ca = twin_checks.wait_ready(kube, "orderer-org", "orderer-org-ca-0")
+    ca_cert = x509.load_der_x509_certificate(twin_checks.served_certificate(cluster, ca, 7054))
+    now = dt.datetime.now(dt.UTC)
+    assert ca_cert.not_valid_before_utc < now < ca_cert.not_valid_after_utc
+    assert ca_cert.not_valid_after_utc - ca_cert.not_valid_before_utc > 1000 * LIFETIME
     logs = channel_checks.rerun(kube, directory, orderers)
     print(logs)
     after = channel_checks.live_config(kube, peers, root)
@@ -240,3 +249,10 @@ def test_the_next_sync_records_the_renewed_consenter_certificates(twin: Twin) ->
     assert recorded == {name: served[name] for _, name, _ in ORDERERS}
     assert int(after["sequence"]) == int(before["sequence"]) + len(ORDERERS), "one per update"
     assert "one consenter change of several" in logs, logs
+    # idempotent: the sync after that, with nothing left to change, changes nothing
+    again = channel_checks.rerun(kube, directory, orderers)
+    print(again)
+    assert "the channel's configuration is as rendered" in again, again
+    assert "proposed:" not in again and "submitted with" not in again, again
+    settled = channel_checks.live_config(kube, peers, root)
+    assert settled["sequence"] == after["sequence"], "a run with nothing to change updated"

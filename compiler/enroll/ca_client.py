@@ -23,6 +23,26 @@ class CAError(Exception):
         self.errors = errors
 
 
+class CAUntrusted(CAError):
+    """The CA's TLS certificate does not verify (expired, another root, another name):
+    retrying until the deadline would only hide that, so it fails at once."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        Exception.__init__(self, f"{url}: the CA's TLS certificate does not verify: {reason}")
+        self.status = 0
+        self.errors = []
+
+
+def _verify_failure(exc: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate verification error an httpx error was raised from, if any."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 class CAUnavailable(Exception):
     """The CA did not answer, or answered 5xx: worth retrying."""
 
@@ -68,6 +88,10 @@ class CAClient:
                 method, self.url + path, content=raw or None, headers=headers, auth=basic
             )
         except httpx.HTTPError as exc:
+            untrusted = _verify_failure(exc)
+            if untrusted is not None:
+                reason = untrusted.verify_message or str(untrusted)
+                raise CAUntrusted(self.url + path, reason) from exc
             raise CAUnavailable(f"{self.url}{path}: {exc}") from exc
         if response.status_code >= 500:
             raise CAUnavailable(f"{self.url}{path}: HTTP {response.status_code}")
