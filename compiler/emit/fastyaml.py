@@ -150,18 +150,93 @@ def _sort_key(key: Any) -> tuple[int, str]:
     return found
 
 
+# A render writes a few hundred shapes of mapping (a container, a port, a probe) hundreds
+# of thousands of times, each with its keys in the order its renderer built it: the
+# written order of each key sequence is decided once. Only all-string key sequences are
+# kept (1 and True hash alike; their written names differ).
+_orders: dict[tuple[Any, ...], list[Any]] = {}
+
+
+def _ordered(value: Mapping[Any, Any]) -> list[Any]:
+    keys = tuple(value)
+    found = _orders.get(keys)
+    if found is None:
+        found = sorted(keys, key=_sort_key)
+        if all(type(k) is str for k in keys):
+            if len(_orders) > _MEMO_MAX:
+                _orders.clear()
+            _orders[keys] = found
+    return found
+
+
+# per indentation: key -> its line start, "\n<indent>key:" (the key's style decided once)
+_key_lines: list[dict[str, str]] = []
+
+
+def _key_line(indent: int, name: str) -> str:
+    while len(_key_lines) <= indent:
+        _key_lines.append({})
+    table = _key_lines[indent]
+    line = table.get(name)
+    if line is None:
+        if len(table) > _MEMO_MAX:
+            table.clear()
+        line = table[name] = "\n" + " " * indent + _key(name) + ":"
+    return line
+
+
+# one-line string values as written after `key:` or `-`: with their leading space
+_spaced: dict[str, str] = {}
+
+
+def _spaced_value(text: str) -> str:
+    found = _spaced.get(text)
+    if found is None:
+        if len(_spaced) > _MEMO_MAX:
+            _spaced.clear()
+        found = _spaced[text] = " " + _single_line(text)
+    return found
+
+
 def _mapping(value: Mapping[Any, Any], indent: int, out: list[str], first: bool) -> None:
     """Entries at column `indent`; `first`: the first entry continues the current line
-    (after `- `)."""
-    pad = " " * indent
-    for i, key in enumerate(sorted(value, key=_sort_key)):
-        name = str(key)
-        if i or not first:
-            out.append("\n")
-            out.append(pad)
-        out.append(_key(name))
-        out.append(":")
-        _value(value[key], name, indent, out)
+    (after `- `). The common types are dispatched here, inline: this loop runs once per
+    key of every manifest."""
+    append = out.append
+    lines = _key_lines[indent] if indent < len(_key_lines) else None
+    inner = indent + 2
+    for key in _ordered(value):
+        name = key if type(key) is str else str(key)
+        line = lines.get(name) if lines is not None else None
+        if line is None:
+            line = _key_line(indent, name)
+            lines = _key_lines[indent]
+        if first:
+            append(line[indent + 1 :])  # no line break and indentation: after `- `
+            first = False
+        else:
+            append(line)
+        item = value[key]
+        kind = type(item)
+        if kind is str:
+            if "\n" in item:
+                append(" ")
+                _string(item, inner, out)
+            else:
+                spaced = _spaced.get(item)
+                append(spaced if spaced is not None else _spaced_value(item))
+        elif kind is dict:
+            if item:
+                _mapping(item, inner, out, first=False)
+            else:
+                append(" {}")
+        elif kind is list:
+            if item:
+                _sequence(item, name, indent, out)
+            else:
+                append(" []")
+        else:
+            _value(item, name, indent, out)
 
 
 def _sequence(items: list[Any], field: str | None, indent: int, out: list[str]) -> None:
@@ -169,12 +244,20 @@ def _sequence(items: list[Any], field: str | None, indent: int, out: list[str]) 
     if field in order.UNORDERED_LISTS:
         keys = order.UNORDERED_LISTS[field]
         items = sorted(items, key=lambda item: order.item_key(item, keys))
-    pad = " " * indent
+    append = out.append
+    dash = "\n" + " " * indent + "-"
+    inner = indent + 2
     for item in items:
-        out.append("\n")
-        out.append(pad)
-        out.append("-")
-        _item(item, indent, out)
+        append(dash)
+        kind = type(item)
+        if kind is dict and item:
+            append(" ")
+            _mapping(item, inner, out, first=True)
+        elif kind is str and "\n" not in item:
+            spaced = _spaced.get(item)
+            append(spaced if spaced is not None else _spaced_value(item))
+        else:
+            _item(item, indent, out)
 
 
 def _value(value: Any, field: str, indent: int, out: list[str]) -> None:
