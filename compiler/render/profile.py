@@ -16,7 +16,7 @@ Argo CD Application syncs that folder.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from compiler.analysis.channels import member_orgs, orderer_orgs
@@ -51,12 +51,60 @@ def _endpoint(network: Network, source: Node | None, node: Node, scheme: str) ->
     }
 
 
+class _Shared:
+    """What the profiles of one network have in common, made and written once: a node's
+    endpoint is one of two (dialled from its own cluster, or from anywhere else), and orgs
+    of one cluster in the same channels list the same `peers` and `orderers`. The texts come
+    from one jsontext memo, so a thousand-peer section of fifty profiles is written once.
+    Objects here are shared between profiles: nothing may change them."""
+
+    def __init__(self, network: Network) -> None:
+        self.network = network
+        self.memo = jsontext.Memo()
+        self._endpoints: dict[tuple[bool, str], dict[str, Any]] = {}
+        self._orgs: dict[tuple[str, bool], dict[str, Any]] = {}
+        self._sections: dict[tuple[str | None, tuple[str, ...]], dict[str, Any]] = {}
+
+    def endpoint(self, source: Node | None, node: Node) -> dict[str, Any]:
+        # (compiler.analysis.endpoints.address) the in-cluster name from the node's own
+        # cluster, the advertised one from any other and from outside
+        key = (source is not None and source.cluster == node.cluster, node.workload)
+        found = self._endpoints.get(key)
+        if found is None:
+            found = self._endpoints[key] = _endpoint(self.network, source, node, "grpcs")
+        return found
+
+    def organization(self, org: Org, own: bool) -> dict[str, Any]:
+        """An entry of `organizations`; the client's own names its CA too."""
+        key = (org.name, own)
+        found = self._orgs.get(key)
+        if found is None:
+            found = self._orgs[key] = {
+                "mspid": org.msp_id,
+                "peers": [p.workload for p in org.peers],
+                **({"certificateAuthorities": [org.ca.workload]} if own else {}),
+            }
+        return found
+
+    def section(self, source: Node | None, nodes: Mapping[str, Node]) -> dict[str, Any]:
+        """{workload: endpoint} for `nodes`, sorted by workload."""
+        names = tuple(sorted(nodes))
+        key = (None if source is None else source.cluster, names)
+        found = self._sections.get(key)
+        if found is None:
+            found = self._sections[key] = {n: self.endpoint(source, nodes[n]) for n in names}
+        return found
+
+
 def _source(org: Org, cluster: str | None) -> Node | None:
     """A peer of `org` in `cluster` (addresses as pods there reach them), or None: outside."""
     return None if cluster is None else next(p for p in org.peers if p.cluster == cluster)
 
 
-def profile(network: Network, org: Org, cluster: str | None) -> dict[str, Any]:
+def profile(
+    network: Network, org: Org, cluster: str | None, shared: _Shared | None = None
+) -> dict[str, Any]:
+    shared = shared or _Shared(network)
     source = _source(org, cluster)
     channels = [c for c in network.channels if org in member_orgs(network, c)]
     members: dict[str, Org] = {}
@@ -74,18 +122,9 @@ def profile(network: Network, org: Org, cluster: str | None) -> dict[str, Any]:
             "organization": org.name,
             "connection": {"timeout": {"peer": {"endorser": "300"}, "orderer": "300"}},
         },
-        "organizations": {
-            o.name: {
-                "mspid": o.msp_id,
-                "peers": [p.workload for p in o.peers],
-                **({"certificateAuthorities": [org.ca.workload]} if o is org else {}),
-            }
-            for o in members.values()
-        },
-        "peers": {n: _endpoint(network, source, p, "grpcs") for n, p in sorted(peers.items())},
-        "orderers": {
-            n: _endpoint(network, source, o, "grpcs") for n, o in sorted(orderers.items())
-        },
+        "organizations": {o.name: shared.organization(o, o is org) for o in members.values()},
+        "peers": shared.section(source, peers),
+        "orderers": shared.section(source, orderers),
         "certificateAuthorities": {
             org.ca.workload: {
                 "url": f"https://{ca_host}:{ca_port}",
@@ -123,9 +162,10 @@ def _members(network: Network) -> Iterator[Org]:
             yield org
 
 
-def _data(network: Network, org: Org, cluster: str | None) -> dict[str, str]:
+def _data(network: Network, org: Org, cluster: str | None, shared: _Shared) -> dict[str, str]:
     return {
-        PROFILE_FILE: jsontext.dumps(profile(network, org, cluster)) + "\n",
+        PROFILE_FILE: jsontext.dumps(profile(network, org, cluster, shared), memo=shared.memo)
+        + "\n",
         TRUST_FILE: jsontext.dumps(trust(network, org, cluster)) + "\n",
     }
 
@@ -133,17 +173,19 @@ def _data(network: Network, org: Org, cluster: str | None) -> dict[str, str]:
 def files(network: Network) -> dict[str, bytes]:
     """The profiles for clients outside the clusters: path under the network's output
     directory → bytes."""
+    shared = _Shared(network)
     return {
         f"{PROFILES_DIR}/{org.name}/{file}": text.encode("utf-8")
         for org in _members(network)
-        for file, text in _data(network, org, None).items()
+        for file, text in _data(network, org, None, shared).items()
     }
 
 
 def render(network: Network) -> Iterator[Manifest]:
+    shared = _Shared(network)
     for org in _members(network):
         for cluster in sorted({p.cluster for p in org.peers}):
-            data = _data(network, org, cluster)
+            data = _data(network, org, cluster, shared)
             yield Manifest(
                 cluster,
                 org.namespace,
