@@ -104,18 +104,23 @@ def test_operations_healthz(ca: RunningCA) -> None:
         assert json.loads(response.read())["status"] == "OK"
 
 
-@pytest.mark.parametrize("caname", ["ca", "tlsca"])
-def test_registrar_from_the_secret_can_enroll_at_both_cas(ca: RunningCA, caname: str) -> None:
+def _enroll_body(caname: str) -> dict[str, Any]:
+    """An enroll request for the registrar at `caname`, with a fresh key's CSR."""
     key = ec.generate_private_key(ec.SECP256R1())
     csr = (
         x509.CertificateSigningRequestBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, REGISTRAR[0])]))
         .sign(key, hashes.SHA256())
     )
-    body = {
+    return {
         "certificate_request": csr.public_bytes(serialization.Encoding.PEM).decode(),
         "caname": caname,
     }
+
+
+@pytest.mark.parametrize("caname", ["ca", "tlsca"])
+def test_registrar_from_the_secret_can_enroll_at_both_cas(ca: RunningCA, caname: str) -> None:
+    body = _enroll_body(caname)
     refused = ca.post("/api/v1/enroll", body, auth=(REGISTRAR[0], "wrong"))
     assert not refused["success"]
     answer = ca.post("/api/v1/enroll", body, auth=REGISTRAR)
@@ -140,17 +145,7 @@ def test_the_server_tls_certificate_outlives_the_certificates_it_issues(ca: Runn
     be refused once that had passed (seen on the twin with 20-minute certificates)."""
     server = x509.load_pem_x509_certificate((ca.home / "tls-cert.pem").read_bytes())
     assert _lifetime(server) >= dt.timedelta(hours=SERVER_TLS_HOURS)
-    key = ec.generate_private_key(ec.SECP256R1())
-    csr = (
-        x509.CertificateSigningRequestBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, REGISTRAR[0])]))
-        .sign(key, hashes.SHA256())
-    )
-    body = {
-        "certificate_request": csr.public_bytes(serialization.Encoding.PEM).decode(),
-        "caname": "tlsca",
-        "profile": "tls",
-    }
+    body = _enroll_body("tlsca") | {"profile": "tls"}
     answer = ca.post("/api/v1/enroll", body, auth=REGISTRAR)
     assert answer["success"], answer["errors"]
     node = x509.load_pem_x509_certificate(base64.b64decode(answer["result"]["Cert"]))

@@ -28,76 +28,28 @@ def _float(value: float) -> str:
     return float.__repr__(value)
 
 
+Texts = dict[tuple[int, int, bool], tuple[object, str]]
+
+
 class Memo:
     """Texts of dicts already written, by object, indentation and key order. It holds the
     objects, so an id is never reused while the memo lives; the dicts must not change
     meanwhile."""
 
     def __init__(self) -> None:
-        self.texts: dict[tuple[int, int, bool], tuple[object, str]] = {}
+        self.texts: Texts = {}
 
 
 def dumps(value: Any, *, sort_keys: bool = False, memo: Memo | None = None) -> str:
     """Equal to `json.dumps(value, indent=2, sort_keys=sort_keys)` for the types above."""
     out: list[str] = []
-    if memo is None:
-        _value(value, "\n", out, sort_keys)
-    else:
-        _memo_value(value, "\n", out, sort_keys, memo.texts)
+    _value(value, "\n", out, sort_keys, None if memo is None else memo.texts)
     return "".join(out)
 
 
-def _memo_value(
-    value: Any,
-    newline: str,
-    out: list[str],
-    sort_keys: bool,
-    texts: dict[tuple[int, int, bool], tuple[object, str]],
-) -> None:
-    """`_value` with each non-empty dict written once per indentation."""
-    if type(value) is not dict or not value:
-        if type(value) is list or type(value) is tuple:
-            if not value:
-                out.append("[]")
-                return
-            inner = newline + "  "
-            out.append("[")
-            first = True
-            for item in value:
-                out.append(inner if first else "," + inner)
-                first = False
-                _memo_value(item, inner, out, sort_keys, texts)
-            out.append(newline)
-            out.append("]")
-            return
-        _value(value, newline, out, sort_keys)
-        return
-    key = (id(value), len(newline), sort_keys)
-    found = texts.get(key)
-    if found is not None:
-        out.append(found[1])
-        return
-    mine: list[str] = []
-    inner = newline + "  "
-    mine.append("{")
-    first = True
-    for name, item in sorted(value.items()) if sort_keys else value.items():
-        if type(name) is not str:
-            raise TypeError(f"key {name!r}: only str keys")
-        mine.append(inner if first else "," + inner)
-        first = False
-        mine.append(_escape(name))
-        mine.append(": ")
-        _memo_value(item, inner, mine, sort_keys, texts)
-    mine.append(newline)
-    mine.append("}")
-    text = "".join(mine)
-    texts[key] = (value, text)
-    out.append(text)
-
-
-def _value(value: Any, newline: str, out: list[str], sort_keys: bool) -> None:
-    """Append `value`; `newline` is a line break plus the current indentation."""
+def _value(value: Any, newline: str, out: list[str], sort_keys: bool, texts: Texts | None) -> None:
+    """Append `value`; `newline` is a line break plus the current indentation. With
+    `texts` (a Memo's), each non-empty dict is written once per indentation."""
     if type(value) is str:
         out.append(_escape(value))
     elif value is True:
@@ -111,22 +63,7 @@ def _value(value: Any, newline: str, out: list[str], sort_keys: bool) -> None:
     elif type(value) is float:
         out.append(_float(value))
     elif type(value) is dict:
-        if not value:
-            out.append("{}")
-            return
-        inner = newline + "  "
-        out.append("{")
-        first = True
-        for key, item in sorted(value.items()) if sort_keys else value.items():
-            if type(key) is not str:
-                raise TypeError(f"key {key!r}: only str keys")
-            out.append(inner if first else "," + inner)
-            first = False
-            out.append(_escape(key))
-            out.append(": ")
-            _value(item, inner, out, sort_keys)
-        out.append(newline)
-        out.append("}")
+        _dict(value, newline, out, sort_keys, texts)
     elif type(value) is list or type(value) is tuple:
         if not value:
             out.append("[]")
@@ -137,8 +74,41 @@ def _value(value: Any, newline: str, out: list[str], sort_keys: bool) -> None:
         for item in value:
             out.append(inner if first else "," + inner)
             first = False
-            _value(item, inner, out, sort_keys)
+            _value(item, inner, out, sort_keys, texts)
         out.append(newline)
         out.append("]")
     else:
         raise TypeError(f"{type(value).__name__} is not written by jsontext")
+
+
+def _dict(
+    value: dict[Any, Any], newline: str, out: list[str], sort_keys: bool, texts: Texts | None
+) -> None:
+    """Append a dict: from the memo's `texts` if written there at this indentation."""
+    if not value:
+        out.append("{}")
+        return
+    if texts is not None:
+        memo_key = (id(value), len(newline), sort_keys)
+        found = texts.get(memo_key)
+        if found is not None:
+            out.append(found[1])
+            return
+    target = out if texts is None else []
+    inner = newline + "  "
+    target.append("{")
+    first = True
+    for key, item in sorted(value.items()) if sort_keys else value.items():
+        if type(key) is not str:
+            raise TypeError(f"key {key!r}: only str keys")
+        target.append(inner if first else "," + inner)
+        first = False
+        target.append(_escape(key))
+        target.append(": ")
+        _value(item, inner, target, sort_keys, texts)
+    target.append(newline)
+    target.append("}")
+    if texts is not None:
+        text = "".join(target)
+        texts[memo_key] = (value, text)
+        out.append(text)
