@@ -42,8 +42,7 @@ def _root(org_name: str) -> dict[str, str]:
     return {"path": f"msp/{org_name}/tlscacerts/tlsca.pem"}
 
 
-def _endpoint(network: Network, source: Node | None, node: Node, scheme: str) -> dict[str, Any]:
-    host, port = address(network, source, node)
+def _endpoint(node: Node, host: str, port: int, scheme: str) -> dict[str, Any]:
     return {
         "url": f"{scheme}://{host}:{port}",
         "tlsCACerts": _root(node.org),
@@ -53,25 +52,25 @@ def _endpoint(network: Network, source: Node | None, node: Node, scheme: str) ->
 
 class _Shared:
     """What the profiles of one network have in common, made and written once: a node's
-    endpoint is one of two (dialled from its own cluster, or from anywhere else), and orgs
-    of one cluster in the same channels list the same `peers` and `orderers`. The texts come
+    endpoint, one per address it is dialled on (two: from its own cluster, and from
+    anywhere else), and orgs of one cluster in the same channels list the same `peers`
+    and `orderers`. The texts come
     from one jsontext memo, so a thousand-peer section of fifty profiles is written once.
     Objects here are shared between profiles: nothing may change them."""
 
     def __init__(self, network: Network) -> None:
         self.network = network
         self.memo = jsontext.Memo()
-        self._endpoints: dict[tuple[bool, str], dict[str, Any]] = {}
+        self._endpoints: dict[tuple[str, str, int], dict[str, Any]] = {}
         self._orgs: dict[tuple[str, bool], dict[str, Any]] = {}
         self._sections: dict[tuple[str | None, tuple[str, ...]], dict[str, Any]] = {}
 
     def endpoint(self, source: Node | None, node: Node) -> dict[str, Any]:
-        # (compiler.analysis.endpoints.address) the in-cluster name from the node's own
-        # cluster, the advertised one from any other and from outside
-        key = (source is not None and source.cluster == node.cluster, node.workload)
+        host, port = address(self.network, source, node)
+        key = (node.workload, host, port)
         found = self._endpoints.get(key)
         if found is None:
-            found = self._endpoints[key] = _endpoint(self.network, source, node, "grpcs")
+            found = self._endpoints[key] = _endpoint(node, host, port, "grpcs")
         return found
 
     def organization(self, org: Org, own: bool) -> dict[str, Any]:
