@@ -5,9 +5,11 @@ The CLI formats these results; nothing here prints or exits.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,7 +41,32 @@ class FileResult:
         return self.analysis is not None and not has_errors(self.diagnostics)
 
 
+@contextmanager
+def cycle_collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for the duration, then as it was.
+
+    A check or a render builds millions of objects that all live until it returns (source
+    nodes, models, the analysed network, manifests); reference counting frees whatever is
+    discarded on the way. The collector finds nothing to free among them, yet walks them
+    all again on every older-generation collection: in the profile of a 1,007-node render,
+    a third of check's and render's CPU (1.0 s of 2.4 s). Peak memory is the same within
+    2 %, so it is off while they run.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def check_file(file: str | Path) -> FileResult:
+    with cycle_collector_paused():
+        return _check_file(file)
+
+
+def _check_file(file: str | Path) -> FileResult:
     loaded, diagnostics = load_with_remainder(file)
     if loaded is None:
         return FileResult(str(file), tuple(sorted_diagnostics(diagnostics)), None)
@@ -162,6 +189,11 @@ def _delivered_from(network: Network, out_dir: Path) -> Network:
 
 def render_files(files: Iterable[str | Path], out_dir: Path) -> RenderResult:
     """Render every file, or nothing at all if any of them is invalid."""
+    with cycle_collector_paused():
+        return _render_files(files, out_dir)
+
+
+def _render_files(files: Iterable[str | Path], out_dir: Path) -> RenderResult:
     from compiler.emit.writer import emit_tree  # noqa: PLC0415
     from compiler.render import profile  # noqa: PLC0415
     from compiler.render.network import render_network  # noqa: PLC0415
@@ -198,6 +230,13 @@ def plan_file(
     new_file: str | Path, base_file: str | Path | None, acknowledged: Iterable[str] = ()
 ) -> PlanResult:
     """What syncing `new_file` does to the network `base_file` compiles to. Writes nothing."""
+    with cycle_collector_paused():
+        return _plan_file(new_file, base_file, acknowledged)
+
+
+def _plan_file(
+    new_file: str | Path, base_file: str | Path | None, acknowledged: Iterable[str]
+) -> PlanResult:
     from compiler.plan.plan import compare  # noqa: PLC0415
     from compiler.render.network import render_network  # noqa: PLC0415
 
