@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from compiler.emit.writer import dump, emit_tree, normalise, plan, write_tree
 from compiler.pipeline import check_file, deployed_definitions, render_files
+from compiler.render.manifest import Manifest
 from compiler.render.network import render_network
 from tests.conftest import BLUEPRINTS, GLOBAL, MINIMAL, ROOT
 
@@ -199,3 +202,27 @@ def test_same_bytes_for_any_number_of_workers(tmp_path: Path) -> None:
         again = emit_tree(tmp_path / f"jobs-{jobs}", "n", manifests, extra, jobs=jobs)
         assert again.unchanged == reference.written and not again.written
     assert all(t == trees[0] for t in trees[1:])
+
+
+def test_a_failure_in_any_worker_is_raised_not_hung_on(tmp_path: Path) -> None:
+    """Whichever process takes the chunk that fails, the error reaches the caller, and the
+    workers are gone when it does."""
+    analysis = check_file(GLOBAL).analysis
+    assert analysis is not None
+    manifests = render_network(analysis.network)
+    bad = Manifest(
+        "c",
+        "ns",
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "x"},
+            "data": {"k": {"a", "set"}},
+        },  # a set: no order, refused by the writer
+    )
+    for at in (0, len(manifests) // 2, len(manifests)):
+        with pytest.raises(TypeError, match="sets have no order"):
+            emit_tree(
+                tmp_path / f"at-{at}", "n", [*manifests[:at], bad, *manifests[at:]], {}, jobs=3
+            )
+        assert multiprocessing.active_children() == []

@@ -45,7 +45,6 @@ _SIMPLE_KEY_MAX = 128  # libyaml: longer keys are written as complex `? ` keys
 _NOT_PLAIN = re.compile(r"\A(?:---|\.\.\.|[#,\[\]{}&*!|>'\"%@`]|[?:-](?: |\Z))|: |:\Z| #|\A | \Z")
 # printable ASCII and line breaks only; a literal block's lines then need no escaping
 _ASCII_TEXT = re.compile(r"[\x20-\x7e\n]*\Z")
-_LINE_START = re.compile(r"^(?=.)", re.MULTILINE)
 
 
 # first characters of YAML 1.1's implicit types (bool, int, float, null, timestamp, merge,
@@ -117,11 +116,33 @@ def _string(text: str, indent: int, out: list[str]) -> None:
     header = _literal_header(text)
     if header is None:
         raise Unsupported(text[:40])
-    body = text[:-1] if header == "|" else text
     out.append(header)
     out.append("\n")
-    # every non-empty line indented; libyaml writes empty lines with no indentation
-    out.append(_LINE_START.sub(" " * indent, body))
+    out.append(_block_body(text, header, indent))
+
+
+# literal blocks as written, per (text, indentation): a channel's configtx.yaml and the
+# channel scripts recur in every member's Job (10 of a 1,007-node network's 37 MB of them)
+_blocks: dict[tuple[str, int], str] = {}
+_BLOCKS_MAX = 4096
+
+
+def _block_body(text: str, header: str, indent: int) -> str:
+    """The lines of a literal block: every non-empty line indented; libyaml writes empty
+    lines with no indentation. By replace, not a regex: 4x faster over 37 MB. A line of
+    spaces only cannot occur (`_literal_header` refuses a space before a line break), so
+    the indentation followed by a line break marks exactly the empty lines."""
+    found = _blocks.get((text, indent))
+    if found is None:
+        pad = " " * indent
+        body = text[:-1] if header == "|" else text
+        found = pad + body.replace("\n", "\n" + pad)
+        if "\n\n" in body:
+            found = found.replace(pad + "\n", "\n")
+        if len(_blocks) > _BLOCKS_MAX:
+            _blocks.clear()
+        _blocks[text, indent] = found
+    return found
 
 
 def _scalar(value: Any) -> str:
