@@ -6,7 +6,9 @@ the interpreter's start; (b) what that operator renders for the same nodes: `hel
 orderer, with the values the operator would pass for that node (names, MSP ID, hosts, storage,
 resources, Fabric 2.5.16 / fabric-ca images; certificates are dummy PEM text, since helm only
 templates), one helm process per node, on a pool of parallel workers. Values files are written
-before the clock starts; each helm output is written to a file inside the timed part.
+before the clock starts; each helm output is written to a file inside the timed part. Every
+run of either tool writes into a directory of its own, removed only when the size is done:
+see bench_cli.py for what deleting files just before a run costs on this VM's disk.
 
 The sizes: blueprints/global.yaml, and two networks from bench_render.large_blueprint (about 100
 and about 1,000 nodes). A node here is a CA, a peer or an orderer: one helm release each. The
@@ -624,14 +626,15 @@ def run_size(size: Size, tools: Tools, tmp: Path) -> Row:
         target = tmp / f"hlfc-{i}"
         hlfc_times.append(hlfc_render(tools.hlfc, size.blueprint, target))
         hlfc_out = measure(target)
-        shutil.rmtree(target)
         target = tmp / f"helm-{i}"
         seconds, by_chart = helm_render(tools, jobs, target)
         helm_times.append(seconds)
         for chart, samples in by_chart.items():
             per_chart[chart] += samples
         helm_out = measure(target)
-        shutil.rmtree(target)
+    for i in range(size.runs):
+        shutil.rmtree(tmp / f"hlfc-{i}")
+        shutil.rmtree(tmp / f"helm-{i}")
 
     hlfc_s, helm_s = statistics.median(hlfc_times), statistics.median(helm_times)
     print(
