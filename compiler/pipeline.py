@@ -61,12 +61,8 @@ def cycle_collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+@cycle_collector_paused()
 def check_file(file: str | Path) -> FileResult:
-    with cycle_collector_paused():
-        return _check_file(file)
-
-
-def _check_file(file: str | Path) -> FileResult:
     loaded, diagnostics = load_with_remainder(file)
     if loaded is None:
         return FileResult(str(file), tuple(sorted_diagnostics(diagnostics)), None)
@@ -187,13 +183,9 @@ def _delivered_from(network: Network, out_dir: Path) -> Network:
     return replace(network, blueprint=blueprint.model_copy(update={"spec": spec}))
 
 
+@cycle_collector_paused()
 def render_files(files: Iterable[str | Path], out_dir: Path) -> RenderResult:
     """Render every file, or nothing at all if any of them is invalid."""
-    with cycle_collector_paused():
-        return _render_files(files, out_dir)
-
-
-def _render_files(files: Iterable[str | Path], out_dir: Path) -> RenderResult:
     from compiler.emit.writer import emit_tree  # noqa: PLC0415
     from compiler.render import profile  # noqa: PLC0415
     from compiler.render.network import render_network  # noqa: PLC0415
@@ -226,17 +218,11 @@ class PlanResult:
         return all(c.ok for c in self.checks)
 
 
+@cycle_collector_paused()
 def plan_file(
     new_file: str | Path, base_file: str | Path | None, acknowledged: Iterable[str] = ()
 ) -> PlanResult:
     """What syncing `new_file` does to the network `base_file` compiles to. Writes nothing."""
-    with cycle_collector_paused():
-        return _plan_file(new_file, base_file, acknowledged)
-
-
-def _plan_file(
-    new_file: str | Path, base_file: str | Path | None, acknowledged: Iterable[str]
-) -> PlanResult:
     from compiler.plan.plan import compare  # noqa: PLC0415
     from compiler.render.network import render_network  # noqa: PLC0415
 
