@@ -48,7 +48,9 @@ def load_with_remainder(file: str | FsPath) -> tuple[Loaded | None, list[Diagnos
     document, diagnostics = read_document(file)
     if document is None:
         return None, diagnostics
-    blueprint, schema_diagnostics = validate_document(document)
+    # a value the reader refused is None to the schema: its error there says nothing more
+    refused = frozenset(d.path for d in diagnostics)
+    blueprint, schema_diagnostics = validate_document(document, refused=refused)
     diagnostics = diagnostics + schema_diagnostics
     if blueprint is not None and not has_errors(diagnostics):
         return Loaded(blueprint, document.source), diagnostics
@@ -68,7 +70,11 @@ def _validate(data: Any) -> tuple[Blueprint | None, list[Diagnostic]]:
         return None, [_from_pydantic(d, data) for d in exc.errors(include_url=False)]
 
 
-def validate_document(document: Document) -> tuple[Blueprint | None, list[Diagnostic]]:
+def validate_document(
+    document: Document, refused: frozenset[Path] = frozenset()
+) -> tuple[Blueprint | None, list[Diagnostic]]:
+    """The blueprint, or the schema's diagnostics. `refused`: paths whose values the
+    reader refused (None to the schema); only an unknown key is news there."""
     source = document.source
     if not isinstance(document.data, dict):
         found = _describe(document.data)
@@ -85,6 +91,8 @@ def validate_document(document: Document) -> tuple[Blueprint | None, list[Diagno
             diagnostic = _from_pydantic(detail, document.data)
             if diagnostic.path in secret_paths:
                 continue  # already explained as an inline credential
+            if diagnostic.path in refused and diagnostic.code != "S001":
+                continue
             prefer_key = diagnostic.code in {"S001", "S002"}
             out.append(source.place(diagnostic, prefer_key=prefer_key))
         return None, out

@@ -166,7 +166,14 @@ class _Walker:
             if node.tag not in _SCALAR_TAGS:
                 self._fail("Y007", path, f"unsupported YAML tag {node.tag!r}", node)
                 return None
-            return self._yaml.constructor.construct_object(node, deep=True)
+            try:
+                return self._yaml.constructor.construct_object(node, deep=True)
+            except (ValueError, YAMLError) as refused:
+                # a scalar that resolves to a type its value cannot be: `2001-13-45` is a
+                # timestamp by its shape, and no date
+                kind = node.tag.rsplit(":", 1)[-1]
+                self._fail("Y004", path, f"{node.value!r} is not a valid {kind}: {refused}", node)
+                return None
         self._fail("Y007", path, f"unsupported YAML node {node.tag!r}", node)
         return None
 

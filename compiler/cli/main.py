@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 import click
 
 from compiler import __version__
+from compiler.cli.process import batch
+from compiler.cli.process import run as run_process
 from compiler.cli.reporters import REPORTERS, Reporter
 from compiler.codes import UNREADABLE_INPUT
 from compiler.plan.model import HAZARD_CLASSES
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
 
 # Each command imports what it runs (pydantic models, renderers, jinja2, the enroller's
 # clients): `hlfc --help` loads none of it, `validate` not the renderers. Measured in
-# bench/bench_startup.py.
+# bench/bench_cli.py.
 GRAPH_FORMATS = ("svg", "dot", "mermaid")  # compiler.graph.FORMATS (tests/test_cli.py)
 
 EXIT_OK = 0
@@ -84,6 +86,7 @@ def cli() -> None:
     "a higher sequence against it (render always checks against its --output)",
 )
 @_format
+@batch
 def validate(files: tuple[Path, ...], deployed: Path | None, fmt: str) -> None:
     """Check blueprints: schema and every analysis rule. Prints all problems at once."""
     from compiler.pipeline import against_deployed, check_files
@@ -98,6 +101,7 @@ def validate(files: tuple[Path, ...], deployed: Path | None, fmt: str) -> None:
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @_format
+@batch
 def analyze(file: Path, fmt: str) -> None:
     """Show what the network survives and who dials whom.
 
@@ -131,6 +135,7 @@ def analyze(file: Path, fmt: str) -> None:
     help="output directory; each network renders into <output>/<network>/",
 )
 @_format
+@batch
 def render(files: tuple[Path, ...], out_dir: Path, fmt: str) -> None:
     """Validate, then render every blueprint into per-cluster manifests (all or nothing)."""
     from compiler.pipeline import render_files
@@ -164,6 +169,7 @@ def render(files: tuple[Path, ...], out_dir: Path, fmt: str) -> None:
     show_default=True,
     help="text: markdown, fit for a pull-request comment",
 )
+@batch
 def plan_command(
     file: Path, base_ref: str | None, base_file: Path | None, acks: tuple[str, ...], fmt: str
 ) -> None:
@@ -213,6 +219,7 @@ def plan_command(
     help="where to write; '-' for stdout",
 )
 @click.option("--format", "fmt", type=click.Choice(GRAPH_FORMATS), default="svg", show_default=True)
+@batch
 def graph(file: Path, out_file: Path, fmt: str) -> None:
     """Draw the network: clusters, organisations, nodes, channels and Raft membership."""
     from compiler.graph import render_graph
@@ -240,6 +247,7 @@ def graph(file: Path, out_file: Path, fmt: str) -> None:
     is_flag=True,
     help="write the field reference (every key: type, default, what it does) instead",
 )
+@batch
 def schema(out_file: Path | None, markdown: bool) -> None:
     """Write the blueprint's JSON Schema, generated from the models.
 
@@ -384,4 +392,5 @@ def twin_down(network_dir: Path) -> None:
 
 
 def main() -> None:
-    cli()
+    """The console script `hlfc`."""
+    run_process(cli)
