@@ -321,11 +321,15 @@ fuzz: env
 	HLFC_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -p no:cacheprovider -q \
 	  --hypothesis-show-statistics tests/test_properties.py
 
+# One scratch tree holds every bench's outputs and goes only after the last bench: files
+# deleted just before a timed run would charge it (bench/scratch.py).
 bench: env helm pycache $(GOBIN)/fabric-ca-server
-	$(BIN)/python bench/bench_cli.py
-	$(BIN)/python bench/bench_render.py
-	$(BIN)/python bench/bench_plan.py
-	PATH=$(GOBIN):$$PATH $(BIN)/python bench/bench_enroll.py
+	scratch=$$(mktemp -d -t hlfc-bench-XXXXXX); trap 'rm -rf "$$scratch"' EXIT; \
+	export BENCH_SCRATCH=$$scratch; \
+	$(BIN)/python bench/bench_cli.py; \
+	$(BIN)/python bench/bench_render.py; \
+	$(BIN)/python bench/bench_plan.py; \
+	PATH=$(GOBIN):$$PATH $(BIN)/python bench/bench_enroll.py; \
 	$(BIN)/python bench/bench_helm.py --helm $(GOBIN)/helm --charts $(BEVEL_CHARTS)/charts
 
 clean:

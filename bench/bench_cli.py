@@ -4,12 +4,9 @@
 - scaling: `hlfc render` of generated networks of about 250, 500 and 1,000 nodes into a
   fresh directory (doubling the nodes should at most about double the time).
 
-Each run renders into a directory of its own, and nothing is deleted until the end: on
-ext4 without a journal (this VM's disk), creating a file skips, one lookup each, every inode
-freed in the last minutes (ext4_new_inode -> recently_deleted). Removing the previous run's
-3,400 files just before the next run charged it up to 2.7 s of kernel time (perf: 64 % in
-recently_deleted), which no user pays: a render writes into a fresh tree, or rewrites only
-the files that changed.
+Each run renders into a directory of its own, and nothing is deleted until every bench is
+done (scratch.py). On this VM's ext4, removing the previous run's 3,400 files just before
+the next run charged it up to 2.7 s of kernel time (perf: 64 % in recently_deleted).
 
 Prints figures; asserts nothing about time. Run: `make bench`.
 """
@@ -20,12 +17,12 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import yaml
 from bench_render import large_blueprint
+from scratch import scratch
 
 ROOT = Path(__file__).resolve().parent.parent
 HLFC = str(Path(sys.executable).parent / "hlfc")
@@ -55,8 +52,7 @@ def line(label: str, samples: list[float]) -> None:
 def main() -> None:
     print(f"hlfc CLI, wall time with interpreter start ({os.cpu_count()} CPUs)")
     print(f"  load average before: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp)
+    with scratch("bench-cli-") as out:
         line("hlfc --help", [wall([HLFC, "--help"]) for _ in range(7)])
         line("hlfc validate global.yaml", [wall([HLFC, "validate", str(GLOBAL)]) for _ in range(7)])
 

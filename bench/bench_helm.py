@@ -7,8 +7,9 @@ orderer, with the values the operator would pass for that node (names, MSP ID, h
 resources, Fabric 2.5.16 / fabric-ca images; certificates are dummy PEM text, since helm only
 templates), one helm process per node, on a pool of parallel workers. Values files are written
 before the clock starts; each helm output is written to a file inside the timed part. Every
-run of either tool writes into a directory of its own, removed only when the size is done:
-see bench_cli.py for what deleting files just before a run costs on this VM's disk.
+run of either tool writes into a directory of its own, and nothing is removed until every
+bench is done (scratch.py: what deleting files just before a run costs on this VM's disk).
+hlfc's figure is a median of three runs; helm's of three, or of one at ~1,000 nodes.
 
 The sizes: blueprints/global.yaml, and two networks from bench_render.large_blueprint (about 100
 and about 1,000 nodes). A node here is a CA, a peer or an orderer: one helm release each. The
@@ -27,11 +28,9 @@ import argparse
 import base64
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -41,6 +40,7 @@ from typing import Any
 
 import yaml
 from bench_render import large_blueprint
+from scratch import scratch
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_HELM = ROOT / ".tools" / "bin" / "helm"
@@ -115,6 +115,10 @@ class Size:
     label: str
     blueprint: Path
     runs: int
+
+
+# hlfc's side takes seconds at most: a median of three, even where helm's takes one run
+HLFC_RUNS = 3
 
 
 @dataclass
@@ -608,10 +612,9 @@ def run_size(size: Size, tools: Tools, tmp: Path) -> Row:
     print(
         f"\n== {size.label}: {len(rels):,} nodes ({counts['hlf-ca']:,} CAs, "
         f"{counts['hlf-peer']:,} peers, {counts['hlf-ordnode']:,} orderers), "
-        f"median of {size.runs} run(s)"
+        f"medians of {max(HLFC_RUNS, size.runs)} hlfc and {size.runs} helm run(s)"
     )
-    values_dir = tmp / "values"
-    shutil.rmtree(values_dir, ignore_errors=True)
+    values_dir = tmp / f"values-{size.short}"
     values_dir.mkdir()
     jobs = []
     for r in rels:
@@ -622,20 +625,18 @@ def run_size(size: Size, tools: Tools, tmp: Path) -> Row:
     hlfc_times, helm_times = [], []
     per_chart: dict[str, list[float]] = {c: [] for c in CHARTS}
     hlfc_out = helm_out = Output()
-    for i in range(size.runs):
-        target = tmp / f"hlfc-{i}"
+    for i in range(max(HLFC_RUNS, size.runs)):
+        target = tmp / f"hlfc-{size.short}-{i}"
         hlfc_times.append(hlfc_render(tools.hlfc, size.blueprint, target))
         hlfc_out = measure(target)
-        target = tmp / f"helm-{i}"
+        if i >= size.runs:
+            continue
+        target = tmp / f"helm-{size.short}-{i}"
         seconds, by_chart = helm_render(tools, jobs, target)
         helm_times.append(seconds)
         for chart, samples in by_chart.items():
             per_chart[chart] += samples
         helm_out = measure(target)
-    for i in range(size.runs):
-        shutil.rmtree(tmp / f"hlfc-{i}")
-        shutil.rmtree(tmp / f"helm-{i}")
-
     hlfc_s, helm_s = statistics.median(hlfc_times), statistics.median(helm_times)
     print(
         f"  hlfc render (1 process)                   {hlfc_s:8.2f} s   "
@@ -672,8 +673,7 @@ def main() -> None:
         raise SystemExit(f"missing: {', '.join(missing)} (run `make helm`)")
     wanted = set(args.sizes.split(","))
 
-    with tempfile.TemporaryDirectory(prefix="bench-helm-") as name:
-        tmp = Path(name)
+    with scratch("bench-helm-") as tmp:
         # helm writes nothing outside the run: its config, cache and data go to the temp dir
         env = {
             **os.environ,

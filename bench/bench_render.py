@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from scratch import scratch
+
 from compiler.pipeline import check_file, render_files
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,8 +80,7 @@ def _bind(fn: Callable[[Path], object], arg: Path) -> Callable[[], object]:
 
 def main() -> None:
     examples = sorted((ROOT / "blueprints").glob("*.yaml"))
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp)
+    with scratch("bench-render-") as out:
         big = out / "large.yaml"
         big.write_text(large_blueprint(clusters=5, orgs=40, peers=4, orderers=7))
         # figures about a refusal would mean nothing: the inputs must render
