@@ -614,7 +614,9 @@ def run_size(size: Size, tools: Tools, tmp: Path) -> Row:
         f"{counts['hlf-peer']:,} peers, {counts['hlf-ordnode']:,} orderers), "
         f"medians of {max(HLFC_RUNS, size.runs)} hlfc and {size.runs} helm run(s)"
     )
-    values_dir = tmp / f"values-{size.short}"
+    # a name of plain letters and digits: helm splits `-f` on commas ("~1,000 nodes")
+    slug = "".join(c for c in size.short if c.isalnum())
+    values_dir = tmp / f"values-{slug}"
     values_dir.mkdir()
     jobs = []
     for r in rels:
@@ -626,12 +628,12 @@ def run_size(size: Size, tools: Tools, tmp: Path) -> Row:
     per_chart: dict[str, list[float]] = {c: [] for c in CHARTS}
     hlfc_out = helm_out = Output()
     for i in range(max(HLFC_RUNS, size.runs)):
-        target = tmp / f"hlfc-{size.short}-{i}"
+        target = tmp / f"hlfc-{slug}-{i}"
         hlfc_times.append(hlfc_render(tools.hlfc, size.blueprint, target))
         hlfc_out = measure(target)
         if i >= size.runs:
             continue
-        target = tmp / f"helm-{size.short}-{i}"
+        target = tmp / f"helm-{slug}-{i}"
         seconds, by_chart = helm_render(tools, jobs, target)
         helm_times.append(seconds)
         for chart, samples in by_chart.items():
