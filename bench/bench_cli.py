@@ -49,9 +49,22 @@ def line(label: str, samples: list[float]) -> None:
     )
 
 
+def reference_loop() -> float:
+    """Seconds of a bare 10**7-iteration Python loop, the best of three: this VM's CPU speed
+    moves by up to 1.5x within an hour and 2x across days, and every figure here with it."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        for _ in range(10**7):
+            pass
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def main() -> None:
     print(f"hlfc CLI, wall time with interpreter start ({os.cpu_count()} CPUs)")
     print(f"  load average before: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"  CPU speed now: a 10**7-iteration Python loop takes {reference_loop():.2f} s")
     with scratch("bench-cli-") as out:
         line("hlfc --help", [wall([HLFC, "--help"]) for _ in range(7)])
         line("hlfc validate global.yaml", [wall([HLFC, "validate", str(GLOBAL)]) for _ in range(7)])
