@@ -17,6 +17,7 @@ from ruamel.yaml.composer import Composer, MaxDepthExceededError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from compiler.blueprint import libyaml
 from compiler.diagnostics import Diagnostic, Path, Position, Severity
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -242,7 +243,9 @@ def read_document(file: str | FsPath) -> tuple[Document | None, list[Diagnostic]
     yaml.max_depth = MAX_DEPTH
     yaml.Composer = _Composer
     try:
-        nodes = list(yaml.compose_all(text))
+        # libyaml reads it where it can (20x faster); ruamel reads the rest and says why
+        fast = libyaml.compose_all(text, yaml.resolver, MAX_DEPTH)
+        nodes = list(yaml.compose_all(text)) if fast is None else fast
     except MaxDepthExceededError:
         mark = yaml.composer.nesting_start()
         return fail(
