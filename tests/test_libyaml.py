@@ -4,6 +4,8 @@ every diagnostic are the ones ruamel's reading gives."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,9 @@ FILES = sorted(
 
 def _read(path: Path, *, fast: bool, monkeypatch: pytest.MonkeyPatch) -> Any:
     with monkeypatch.context() as patch:
-        if not fast:
+        if fast:
+            patch.setattr(source, "LIBYAML_FROM", 0)  # whatever its size
+        else:
             patch.setattr(libyaml, "compose_all", lambda *_: None)
         document, diagnostics = read_document(path)
     if document is None:
@@ -148,3 +152,22 @@ def test_without_libyaml_ruamel_reads_everything(monkeypatch: pytest.MonkeyPatch
     assert libyaml.compose_all("a: 1\n", None, MAX_DEPTH) is None
     document, diagnostics = source.read_document(MINIMAL)
     assert document is not None and not diagnostics
+
+
+def test_libyaml_reads_only_what_is_large_enough_to_pay_for_importing_pyyaml(
+    tmp_path: Path,
+) -> None:
+    network = yaml.safe_load(MINIMAL.read_text())
+    network["spec"]["organizations"][1]["peers"] += [
+        {"name": f"peer{i}", "cluster": "local"} for i in range(1, 300)
+    ]
+    large = tmp_path / "large.yaml"
+    large.write_text(yaml.safe_dump(network, sort_keys=False))
+    assert len(MINIMAL.read_text()) < source.LIBYAML_FROM <= len(large.read_text())
+    probe = "import sys\nfrom compiler.pipeline import check_file\ncheck_file(sys.argv[1])\n"
+    probe += "print('yaml' in sys.modules)"
+    for path, loaded in ((MINIMAL, "False"), (large, "True")):
+        done = subprocess.run(
+            [sys.executable, "-c", probe, str(path)], capture_output=True, text=True, check=True
+        )
+        assert done.stdout.strip() == loaded, path

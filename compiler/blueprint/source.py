@@ -8,6 +8,7 @@ the file is reported (ruamel's constructor stops at the first one).
 from __future__ import annotations
 
 import dataclasses
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
@@ -17,7 +18,6 @@ from ruamel.yaml.composer import Composer, MaxDepthExceededError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from compiler.blueprint import libyaml
 from compiler.diagnostics import Diagnostic, Path, Position, Severity
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -34,6 +34,11 @@ MAX_DEPTH = 64
 # Expanding one is allowed this many values per node the file really has, plus a margin.
 ALIAS_EXPANSION = 10
 ALIAS_MARGIN = 1000
+# libyaml (compiler/blueprint/libyaml.py) pays from about this size: below it ruamel reads
+# the file sooner than PyYAML imports (15-20 ms, mostly its regexes; ruamel reads about
+# 5 ms a kB, libyaml a tenth of that). Where PyYAML is loaded already (render and plan
+# write YAML with it), libyaml reads every file.
+LIBYAML_FROM = 8 * 1024
 
 
 class _Refused(Exception):
@@ -211,6 +216,18 @@ class _Walker:
         return out
 
 
+def _compose_all(yaml: YAML, text: str) -> list[Any]:
+    """The documents' root nodes. libyaml reads them where it can (20x faster); ruamel
+    reads the rest, and its errors are the ones reported."""
+    if len(text) >= LIBYAML_FROM or "yaml" in sys.modules:
+        from compiler.blueprint import libyaml  # noqa: PLC0415  (imports PyYAML)
+
+        fast = libyaml.compose_all(text, yaml.resolver, MAX_DEPTH)
+        if fast is not None:
+            return fast
+    return list(yaml.compose_all(text))
+
+
 def read_document(file: str | FsPath) -> tuple[Document | None, list[Diagnostic]]:
     """Read one file. Returns the document, or None with the diagnostics that explain why."""
     name = str(file)
@@ -243,9 +260,7 @@ def read_document(file: str | FsPath) -> tuple[Document | None, list[Diagnostic]
     yaml.max_depth = MAX_DEPTH
     yaml.Composer = _Composer
     try:
-        # libyaml reads it where it can (20x faster); ruamel reads the rest and says why
-        fast = libyaml.compose_all(text, yaml.resolver, MAX_DEPTH)
-        nodes = list(yaml.compose_all(text)) if fast is None else fast
+        nodes = _compose_all(yaml, text)
     except MaxDepthExceededError:
         mark = yaml.composer.nesting_start()
         return fail(
