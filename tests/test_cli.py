@@ -148,3 +148,20 @@ def test_each_command_imports_only_what_it_runs() -> None:
 
 def test_graph_formats_offered_are_the_ones_drawn() -> None:
     assert GRAPH_FORMATS == graph.FORMATS
+
+
+def test_an_output_that_cannot_be_written_is_a_usage_error_not_a_traceback(
+    tmp_path: Path,
+) -> None:
+    # a file where a directory belongs: refused even to root, unlike a read-only directory
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    for args in (
+        ["render", str(MINIMAL), "-o", str(blocker / "out")],
+        ["graph", str(MINIMAL), "-o", str(blocker / "network.svg")],
+        ["schema", "-o", str(blocker / "schema.json")],
+    ):
+        result = CliRunner().invoke(cli, args)
+        assert isinstance(result.exception, SystemExit), (args, result.exception)
+        assert result.exit_code == 2, args
+        assert "error: cannot write:" in result.output, args

@@ -10,7 +10,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -56,16 +56,27 @@ def _emit(text: str) -> None:
     click.echo(text)
 
 
+def _cannot_write(error: OSError, target: Path) -> NoReturn:
+    """An output the process cannot write (a file where a directory belongs, a read-only
+    or missing mount): said in one line, exit 2 like any other unusable argument."""
+    where = error.filename or target
+    click.echo(f"{where}: error: cannot write: {error.strerror or error}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
 def _write_text(out_file: Path, text: str) -> None:
     """To standard output for '-'; else to the file, untouched if its text is the same."""
     if str(out_file) == "-":
         click.echo(text, nl=False)
         return
-    out_file.parent.mkdir(parents=True, exist_ok=True)
-    if out_file.is_file() and out_file.read_text(encoding="utf-8") == text:
-        click.echo(f"{out_file}: unchanged")
-        return
-    out_file.write_text(text, encoding="utf-8")
+    try:
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        if out_file.is_file() and out_file.read_text(encoding="utf-8") == text:
+            click.echo(f"{out_file}: unchanged")
+            return
+        out_file.write_text(text, encoding="utf-8")
+    except OSError as error:
+        _cannot_write(error, out_file)
     click.echo(f"{out_file}: written")
 
 
@@ -140,7 +151,10 @@ def render(files: tuple[Path, ...], out_dir: Path, fmt: str) -> None:
     """Validate, then render every blueprint into per-cluster manifests (all or nothing)."""
     from compiler.pipeline import render_files
 
-    result = render_files(files, out_dir)
+    try:
+        result = render_files(files, out_dir)
+    except OSError as error:
+        _cannot_write(error, out_dir)
     _emit(REPORTERS[fmt].render(result.checks, result.writes))
     sys.exit(_exit_code(result.checks))
 
