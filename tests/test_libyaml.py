@@ -80,6 +80,7 @@ def test_a_large_network_reads_the_same_and_libyaml_reads_it(
         "a: 1\rb: 2\n",  # a carriage return alone
         "&x: 1\n",  # the anchor "x:" to ruamel, the anchor "x" and a colon to libyaml
         "a: [b: ]\n",  # an empty value in a flow collection, placed apart
+        "a: {b: !x, c: 1}\n",  # a tag run into a comma: "!x," to ruamel, "!x" to libyaml
         "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1),  # deeper than the bound
     ],
 )

@@ -54,9 +54,15 @@ def compose_all(text: str, resolver: Any, max_depth: int) -> list[Node] | None:
 # - a tab: libyaml takes `a<TAB>b: 1` for a key, ruamel refuses the tab;
 # - a line break other than LF and CRLF (CR alone, NEL, LS, PS): they count lines apart;
 # - an anchor or alias name beyond letters, digits, `-` and `_`: YAML 1.2 (ruamel) takes
-#   `&name:` as the anchor "name:", libyaml as the anchor "name" and a colon.
+#   `&name:` as the anchor "name:", libyaml as the anchor "name" and a colon;
+# - a tag run into a flow indicator: in `{a: !x, b: 1}` ruamel takes the tag "!x," and
+#   refuses the rest, libyaml takes "!x" and a comma.
 # Declining costs only speed: a `&` in a URL or a comment sends the file to ruamel.
-_PARTING = re.compile(r"[\t\x85\u2028\u2029]|\r(?!\n)|[&*][A-Za-z0-9_-]*[^A-Za-z0-9_\-\s,\[\]{}]")
+_PARTING = re.compile(
+    r"[\t\x85\u2028\u2029]|\r(?!\n)"
+    r"|[&*][A-Za-z0-9_-]*[^A-Za-z0-9_\-\s,\[\]{}]"
+    r"|![^\s,\[\]{}]*[,\[\]{}]"
+)
 
 
 class _Declined(Exception):
