@@ -13,10 +13,12 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ruamel.yaml import YAML
 
 from compiler.blueprint import libyaml, source
 from compiler.blueprint.source import MAX_DEPTH, read_document
 from tests.conftest import BAD, BLUEPRINTS, MINIMAL, ROOT
+from tests.damage import damaged
 
 FILES = sorted(
     [*BLUEPRINTS.glob("*.yaml"), *BAD.glob("*.yaml"), *(ROOT / "tests/plan").rglob("*.yaml")]
@@ -36,9 +38,18 @@ def _read(path: Path, *, fast: bool, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 def _composed(text: str) -> list[Any] | None:
-    from ruamel.yaml import YAML  # noqa: PLC0415
-
     return libyaml.compose_all(text, YAML(typ="safe", pure=True).resolver, MAX_DEPTH)
+
+
+def _large_blueprint(tmp_path: Path) -> Path:
+    """minimal.yaml with 300 peers: past LIBYAML_FROM."""
+    network = yaml.safe_load(MINIMAL.read_text())
+    network["spec"]["organizations"][1]["peers"] += [
+        {"name": f"peer{i}", "cluster": "local", "anchor": False} for i in range(1, 300)
+    ]
+    path = tmp_path / "large.yaml"
+    path.write_text(yaml.safe_dump(network, sort_keys=False))
+    return path
 
 
 @pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(ROOT)) for p in FILES])
@@ -51,15 +62,8 @@ def test_every_blueprint_here_reads_the_same(path: Path, monkeypatch: pytest.Mon
 def test_a_large_network_reads_the_same_and_libyaml_reads_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    network = yaml.safe_load(MINIMAL.read_text())
-    org = network["spec"]["organizations"][1]
-    org["peers"] += [
-        {"name": f"peer{i}", "cluster": "local", "anchor": False} for i in range(1, 300)
-    ]
-    text = yaml.safe_dump(network, sort_keys=False)
-    assert _composed(text) is not None
-    path = tmp_path / "large.yaml"
-    path.write_text(text)
+    path = _large_blueprint(tmp_path)
+    assert _composed(path.read_text()) is not None
     fast = _read(path, fast=True, monkeypatch=monkeypatch)
     assert fast[0] is not None
     assert fast == _read(path, fast=False, monkeypatch=monkeypatch)
@@ -131,18 +135,10 @@ DAMAGE = [b":", b"- ", b"\t", b"{", b"}", b"[", b"]", b",", b"&a ", b"*a", b"!!s
 def test_damaged_text_reads_the_same_wherever_libyaml_reads_it(
     data: st.DataObject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    raw = bytearray(MINIMAL.read_bytes())
-    for _ in range(data.draw(st.integers(min_value=1, max_value=4))):
-        op = data.draw(st.sampled_from(["flip", "cut", "insert"]))
-        at = data.draw(st.integers(0, max(len(raw) - 1, 0)))
-        if op == "flip" and raw:
-            raw[at] = data.draw(st.integers(32, 126))
-        elif op == "cut":
-            del raw[at : at + data.draw(st.integers(1, 20))]
-        else:
-            raw[at:at] = data.draw(st.sampled_from(DAMAGE))
     path = tmp_path / "damaged.yaml"
-    path.write_bytes(bytes(raw))
+    path.write_bytes(
+        damaged(data, MINIMAL.read_bytes(), DAMAGE, max_ops=4, flips=(32, 126), max_cut=20)
+    )
     assert _read(path, fast=True, monkeypatch=monkeypatch) == _read(
         path, fast=False, monkeypatch=monkeypatch
     )
@@ -158,12 +154,7 @@ def test_without_libyaml_ruamel_reads_everything(monkeypatch: pytest.MonkeyPatch
 def test_libyaml_reads_only_what_is_large_enough_to_pay_for_importing_pyyaml(
     tmp_path: Path,
 ) -> None:
-    network = yaml.safe_load(MINIMAL.read_text())
-    network["spec"]["organizations"][1]["peers"] += [
-        {"name": f"peer{i}", "cluster": "local"} for i in range(1, 300)
-    ]
-    large = tmp_path / "large.yaml"
-    large.write_text(yaml.safe_dump(network, sort_keys=False))
+    large = _large_blueprint(tmp_path)
     assert len(MINIMAL.read_text()) < source.LIBYAML_FROM <= len(large.read_text())
     probe = "import sys\nfrom compiler.pipeline import check_file\ncheck_file(sys.argv[1])\n"
     probe += "print('yaml' in sys.modules)"

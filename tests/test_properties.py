@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from compiler.pipeline import check_file, render_files
 from tests.conftest import GLOBAL, MINIMAL
+from tests.damage import damaged
 
 FUZZ = int(os.environ.get("HLFC_FUZZ_EXAMPLES", "0"))
 DEADLINE_S = 10  # per input: a hang is a failure, not a slow test
@@ -147,14 +148,5 @@ ATTACKS = [b":", b"- ", b"\t", b"{", b"&a ", b"*a", b"!!", b"\n  x: [", b"{a: " 
 @_settings(200)
 @given(st.data())
 def test_damaged_text_never_raises(data: st.DataObject) -> None:
-    raw = bytearray(MINIMAL.read_bytes())
-    for _ in range(data.draw(st.integers(min_value=1, max_value=5))):
-        op = data.draw(st.sampled_from(["flip", "cut", "insert"]))
-        at = data.draw(st.integers(0, max(len(raw) - 1, 0)))
-        if op == "flip" and raw:
-            raw[at] = data.draw(st.integers(0, 255))
-        elif op == "cut":
-            del raw[at : at + data.draw(st.integers(1, 40))]
-        else:
-            raw[at:at] = data.draw(st.sampled_from(ATTACKS))
-    _check_and_render(bytes(raw))
+    raw = damaged(data, MINIMAL.read_bytes(), ATTACKS, max_ops=5, flips=(0, 255), max_cut=40)
+    _check_and_render(raw)
