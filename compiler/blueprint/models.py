@@ -96,6 +96,7 @@ class Model(BaseModel):
         serialize_by_alias=True,
         field_title_generator=_field_title,
         model_title_generator=_model_title,
+        defer_build=True,
     )
 
 
@@ -1012,6 +1013,8 @@ class Metadata(Model):
 
 class Blueprint(Model):
     """A FabricNetwork blueprint (`apiVersion: hlfc/v1alpha1`, `kind: FabricNetwork`)."""
+
+    model_config = ConfigDict(defer_build=False)
 
     api_version: Literal["hlfc/v1alpha1"] = Field(
         description="version of the blueprint language: hlfc/v1alpha1"
