@@ -7,7 +7,6 @@ file that cannot be read); `plan` also 3: hazards not acknowledged.
 from __future__ import annotations
 
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -191,6 +190,8 @@ def plan_command(
 
     Exit 0 no hazard, 3 hazards not acknowledged, 1 invalid blueprint, 2 usage. Writes nothing.
     """
+    import tempfile
+
     from compiler.cli import plan_report
     from compiler.cli.gitbase import BaseError, blueprint_at
     from compiler.pipeline import plan_file

@@ -21,18 +21,19 @@ Determinism is made here, not hoped for in the renderers:
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from compiler.emit import fastyaml, order
 from compiler.render.manifest import Manifest
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 CLUSTER_WIDE_DIR = "_cluster"
 STALE = (".json", ".yaml")  # what a render writes, so what a later render may remove
@@ -247,7 +248,12 @@ def jobs_default(count: int) -> int:
     for large networks. Output is the same bytes for any number."""
     if "HLFC_JOBS" in os.environ:
         return max(1, int(os.environ["HLFC_JOBS"]))
-    if count < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+    if count < PARALLEL_FROM:
+        return 1
+    # imported here: multiprocessing costs a small render 8 ms of a 0.5 s start
+    import multiprocessing  # noqa: PLC0415
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     return max(1, min(4, len(os.sched_getaffinity(0))))
 
@@ -297,6 +303,8 @@ def _worker(chunks: _Chunks, conn: Connection) -> None:
 
 
 def _emit_parallel(root: Path, work: Work, jobs: int) -> list[Written]:
+    import multiprocessing  # noqa: PLC0415
+
     fork = multiprocessing.get_context("fork")
     chunks = _Chunks(root, work, jobs * CHUNKS_PER_JOB, fork.Value("i", 0))
     workers = []
