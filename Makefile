@@ -6,7 +6,13 @@ SHELL := bash
 # SIGPIPE, failing the recipe at random; `grep PATTERN >/dev/null` reads to the end)
 .DEFAULT_GOAL := render
 
-PYTHON ?= python3
+# The interpreter the environment is made from: any python3 >= 3.11 (`make PYTHON=...`). By
+# default the distribution's /usr/bin/python3 when it is 3.11+ and can make a virtualenv:
+# Debian builds it with PGO and LTO and a static libpython, and hlfc runs 13-15 % faster on it
+# than on pyenv's default build of the same 3.11 (neither, and a shared libpython), which is
+# what `python3` finds first on some machines (issue 16, bench/bench_cli.py prints which).
+SYSTEM_PYTHON := /usr/bin/python3
+PYTHON ?= $(if $(shell $(SYSTEM_PYTHON) -c 'import sys, ensurepip, venv; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && echo yes),$(SYSTEM_PYTHON),python3)
 VENV := .venv
 BIN := $(VENV)/bin
 BLUEPRINTS := $(sort $(wildcard blueprints/*.yaml))

@@ -64,6 +64,7 @@ def reference_loop() -> float:
 def main() -> None:
     print(f"hlfc CLI, wall time with interpreter start ({os.cpu_count()} CPUs)")
     print(f"  load average before: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"  interpreter: Python {sys.version.split()[0]} from {sys.base_prefix}")
     print(f"  CPU speed now: a 10**7-iteration Python loop takes {reference_loop():.2f} s")
     with scratch("bench-cli-") as out:
         line("hlfc --help", [wall([HLFC, "--help"]) for _ in range(7)])
