@@ -10,6 +10,7 @@ import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography import x509
@@ -22,7 +23,7 @@ from compiler.enroll import crypto
 from compiler.enroll.ca_client import CAClient, CAError, Identity
 from compiler.enroll.config import EnrollConfig
 from compiler.enroll.flow import EnrollFailed, Outcome, Retry, revoke, run
-from compiler.enroll.secrets import KubeSecrets
+from compiler.enroll.secrets import KubeSecrets, Stored
 from tests.ca_harness import LocalCA, running_ca
 from tests.kube_fake import FakeKube
 
@@ -305,3 +306,86 @@ def test_token_signatures_are_low_s() -> None:
     for i in range(64):
         _, s = decode_dss_signature(crypto.low_s_signature(key, f"payload {i}".encode()))
         assert s <= crypto.P256_ORDER // 2
+
+
+KEPT = "org1-registrar-enrollment"
+
+
+@pytest.fixture
+def enrolled(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every enrollment ID the CA is asked to enroll, in order."""
+    asked: list[str] = []
+    original = CAClient.enroll
+
+    def counting(self: CAClient, enrollment_id: str, *args: object, **kwargs: object) -> bytes:
+        asked.append(enrollment_id)
+        return original(self, enrollment_id, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(CAClient, "enroll", counting)
+    return asked
+
+
+def test_the_registrar_enrollment_is_kept_for_the_next_identity(
+    ca: LocalCA, kube: FakeKube, enrolled: list[str]
+) -> None:
+    store = KubeSecrets.for_server(kube.url, NS)
+    assert run(config(ca, "org1-peer10", registrar_secret=KEPT), store) is Outcome.ENROLLED
+    assert sorted(enrolled) == ["org1-peer10", "org1-peer10", "registrar", "registrar"]
+    kept = stored(kube, KEPT)
+    assert set(kept) == {"ca.crt", "ca.key", "tlsca.crt", "tlsca.key"}
+    assert (
+        cert_of(kept["ca.crt"]).subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+        == REGISTRAR[0]
+    )
+
+    enrolled.clear()
+    assert run(config(ca, "org1-peer11", registrar_secret=KEPT), store) is Outcome.ENROLLED
+    assert enrolled == ["org1-peer11", "org1-peer11"]  # registered as the kept registrar
+    assert stored(kube, KEPT) == kept  # and nothing rewritten
+    assert cert_of(stored(kube, "org1-peer11-msp")["signcert.pem"])
+
+
+def test_a_kept_registrar_enrollment_the_ca_refuses_is_replaced(
+    ca: LocalCA, kube: FakeKube, enrolled: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = KubeSecrets.for_server(kube.url, NS)
+    run(config(ca, "org1-peer12", registrar_secret=KEPT), store)
+    kept = stored(kube, KEPT)
+    original = CAClient.register
+
+    def refusing_the_kept(self: CAClient, signer: Identity, *args: object, **kw: object) -> None:
+        if signer.cert_pem in (kept["ca.crt"], kept["tlsca.crt"]):  # as if revoked
+            raise CAError(self.url, 401, [{"code": 20, "message": "Authentication failure"}])
+        original(self, signer, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(CAClient, "register", refusing_the_kept)
+    enrolled.clear()
+    assert run(config(ca, "org1-peer13", registrar_secret=KEPT), store) is Outcome.ENROLLED
+    assert sorted(enrolled) == ["org1-peer13", "org1-peer13", "registrar", "registrar"]
+    replaced = stored(kube, KEPT)
+    assert replaced["ca.crt"] != kept["ca.crt"] and replaced["tlsca.crt"] != kept["tlsca.crt"]
+
+
+class _NoRegistrarSecret(KubeSecrets):
+    """A Role without the registrar Secret: the API server refuses both calls."""
+
+    def read(self, name: str) -> Stored | None:
+        if name == KEPT:
+            raise PermissionError(f"secrets {name!r} is forbidden")
+        return super().read(name)
+
+    def write(self, name: str, *args: Any, **kwargs: Any) -> None:
+        if name == KEPT:
+            raise PermissionError(f"secrets {name!r} is forbidden")
+        super().write(name, *args, **kwargs)
+
+
+def test_a_registrar_secret_the_job_may_not_reach_is_done_without(
+    ca: LocalCA, kube: FakeKube, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plain = KubeSecrets.for_server(kube.url, NS)
+    store = _NoRegistrarSecret(NS, plain.client)
+    assert run(config(ca, "org1-peer14", registrar_secret=KEPT), store) is Outcome.ENROLLED
+    assert (NS, KEPT) not in kube.secrets
+    assert cert_of(stored(kube, "org1-peer14-tls")["tls.crt"])
+    assert f"registrar enrollment not read from Secret {KEPT}" in capsys.readouterr().err

@@ -30,13 +30,22 @@ def objects(cluster: str, namespace: str, name: str) -> dict[str, dict[str, Any]
 def test_role_reaches_only_the_identitys_own_secrets() -> None:
     role = objects("us-west-2", "org2", "org2-peer0")["Role"]
     named, create, own_pod = role["rules"]
-    assert named["resourceNames"] == ["org2-peer0-msp", "org2-peer0-tls"]
+    # its two Secrets, and where its organisation's Jobs keep the registrar's enrollments
+    assert named["resourceNames"] == [
+        "org2-peer0-msp",
+        "org2-peer0-tls",
+        "org2-registrar-enrollment",
+    ]
     assert named["verbs"] == ["get", "update", "patch"]
     assert create == {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]}
     # a renewal restarts its own node: delete on that one pod, nothing else
     assert own_pod == {"apiGroups": [""], "resources": ["pods"],
                        "resourceNames": ["org2-peer0-0"], "verbs": ["get", "delete"]}  # fmt: skip
     assert "list" not in str(role)
+    config = json.loads(
+        objects("us-west-2", "org2", "org2-peer0")["ConfigMap"]["data"]["enroll.json"]
+    )
+    assert config["registrarSecret"] == "org2-registrar-enrollment"
     admin = objects("us-west-2", "org2", "org2-admin")["Role"]
     assert "pods" not in str(admin)  # an admin identity restarts nothing
 

@@ -140,6 +140,16 @@ def test_an_enrollment_identity_reaches_only_its_own_secrets(kube: Kube) -> None
     assert "Forbidden" in listing
 
 
+def test_the_organisations_jobs_kept_the_registrars_enrollment(kube: Kube) -> None:
+    """The first enrollment Job kept the registrar's enrollment at both CAs for the others
+    (compiler/enroll/registrar.py), through the real API server and the rendered Role."""
+    keys = kube.run(
+        ["get", "secret", "org1-registrar-enrollment", "-n", "org1",
+         "-o", "go-template={{range $k, $v := .data}}{{$k}} {{end}}"]
+    ).stdout.split()  # fmt: skip
+    assert keys == ["ca.crt", "ca.key", "tlsca.crt", "tlsca.key"]
+
+
 @pytest.mark.parametrize(
     ("namespace", "name", "port"),
     [("org1", "org1-peer0-0", 7051), ("orderer-org", "orderer-org-orderer1-0", 7050)],

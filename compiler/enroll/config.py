@@ -28,6 +28,8 @@ class EnrollConfig:
     restart_pod: str | None = None  # the node that reads these Secrets, restarted on renewal
     attrs: tuple[tuple[str, str], ...] = ()  # into the enrollment certificate (ABAC)
     affiliation: str = ""
+    # where the registrar's enrollments are kept for the organisation's next Job (flow.py)
+    registrar_secret: str | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any], registrar: tuple[str, str]) -> EnrollConfig:
@@ -50,6 +52,7 @@ class EnrollConfig:
             restart_pod=data.get("restartPod"),
             attrs=tuple(sorted((str(k), str(v)) for k, v in data.get("attrs", {}).items())),
             affiliation=str(data.get("affiliation", "")),
+            registrar_secret=data.get("registrarSecret"),
         )
 
     @classmethod

@@ -6,6 +6,7 @@
    consenter's TLS identity stays valid), then replace the Secrets.
 3. Otherwise: as the registrar, register the identity at both CAs with a fresh random
    secret (or reset the secret of an identity that exists), enroll with new keys, write.
+   The registrar's own enrollments are kept for the organisation's next Job (registrar.py).
 
 Safe to kill at any point: every step is repeated from what the Secrets hold.
 """
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from compiler.enroll import crypto, msp
+from compiler.enroll import crypto, msp, registrar
 from compiler.enroll.ca_client import CAClient, CAError, CAUnavailable, Identity
 from compiler.enroll.config import EnrollConfig
 from compiler.enroll.secrets import SecretStore, Stored
@@ -89,6 +90,32 @@ def _trust(cfg: EnrollConfig, retry: Retry) -> ssl.SSLContext:
     finally:
         first.close()
     return ssl.create_default_context(cadata=chain.decode())
+
+
+def _register_as_registrar(
+    client: CAClient,
+    cfg: EnrollConfig,
+    kept: registrar.Kept,
+    role: str,
+    *,
+    caname: str,
+    secret: str,
+    retry: Retry,
+) -> None:
+    """Register the identity signed by the kept registrar enrollment if there is one and
+    the CA takes it, else by a new one, which is then kept (registrar.py)."""
+    held = kept.usable.get(role)
+    if held is not None:
+        try:
+            _register(client, cfg, held, caname=caname, secret=secret, retry=retry)
+            return
+        except EnrollFailed as exc:
+            if not isinstance(exc.__cause__, CAError):
+                raise  # the CA is unavailable: a new enrollment would not reach it either
+            # refused (revoked, or the CA's database is new): enroll the registrar afresh
+    fresh = _registrar(client, cfg, caname, retry)
+    kept.made[role] = fresh
+    _register(client, cfg, fresh, caname=caname, secret=secret, retry=retry)
 
 
 def _registrar(client: CAClient, cfg: EnrollConfig, caname: str, retry: Retry) -> Identity:
@@ -200,10 +227,13 @@ def _run(
 
     secret = random.token_urlsafe(24)
     sign_key, tls_key = crypto.new_key(), crypto.new_key()
+    roots = {registrar.CA: ca_root, registrar.TLSCA: tls_root}
+    kept = registrar.read(store, cfg.registrar_secret, roots, renew_at=cfg.renew_at, now=now)
 
     def at_ca() -> bytes:
-        registrar = _registrar(client, cfg, cfg.ca_name, retry)
-        _register(client, cfg, registrar, caname=cfg.ca_name, secret=secret, retry=retry)
+        _register_as_registrar(
+            client, cfg, kept, registrar.CA, caname=cfg.ca_name, secret=secret, retry=retry
+        )
         return retry(
             "enroll the signing certificate",
             cfg.ca_url,
@@ -213,8 +243,9 @@ def _run(
         )
 
     def at_tlsca() -> bytes:
-        registrar = _registrar(client, cfg, cfg.tlsca_name, retry)
-        _register(client, cfg, registrar, caname=cfg.tlsca_name, secret=secret, retry=retry)
+        _register_as_registrar(
+            client, cfg, kept, registrar.TLSCA, caname=cfg.tlsca_name, secret=secret, retry=retry
+        )
         return retry(
             "enroll the TLS certificate",
             cfg.ca_url,
@@ -231,6 +262,7 @@ def _run(
     sign_cert, tls_cert = _both(at_ca, at_tlsca)
     issued = Issued(sign_cert, sign_key, tls_cert, tls_key, ca_root, tls_root)
     _write(cfg, store, issued, old_msp=old_msp, old_tls=old_tls)
+    registrar.write(store, kept)
     return Outcome.ENROLLED
 
 
@@ -296,9 +328,9 @@ def revoke(cfg: EnrollConfig, held: Path, *, retry: Retry | None = None) -> list
     try:
         for caname, pem in certificates:
             serial, aki = crypto.serial_and_aki(pem)
-            registrar = _registrar(client, cfg, caname, retry)
+            as_registrar = _registrar(client, cfg, caname, retry)
 
-            def call(signer: Identity = registrar, ca: str = caname, s: str = serial,
+            def call(signer: Identity = as_registrar, ca: str = caname, s: str = serial,
                      a: str = aki) -> None:  # fmt: skip
                 try:
                     client.revoke(signer, s, a, ca, "cessationofoperation")

@@ -121,6 +121,7 @@ def config(network: Network, ident: EnrollIdentity) -> dict[str, Any]:
         "namespace": ident.namespace,
         "mspSecret": ident.msp_secret,
         "tlsSecret": ident.tls_secret,
+        "registrarSecret": registrar_enrollment_secret(ident.org),
         "hosts": list(ident.hosts),
         "renewAt": network.blueprint.spec.security.renew_at,
         "deadlineSeconds": 300,
@@ -135,6 +136,12 @@ def config(network: Network, ident: EnrollIdentity) -> dict[str, Any]:
         # Fabric 2.5 reads its certificates once, at start: a renewal restarts the node
         data["restartPod"] = ident.source.pod
     return data
+
+
+def registrar_enrollment_secret(org: Org) -> str:
+    """Where the organisation's enrollment Jobs keep the registrar's enrollments for each
+    other (compiler/enroll/registrar.py): made by the first Job, never by a sync."""
+    return f"{org.name}-registrar-enrollment"
 
 
 def restarts(ident: EnrollIdentity) -> bool:
@@ -301,7 +308,11 @@ def objects(network: Network, ident: EnrollIdentity) -> Iterator[dict[str, Any]]
             {
                 "apiGroups": [""],
                 "resources": ["secrets"],
-                "resourceNames": [ident.msp_secret, ident.tls_secret],
+                "resourceNames": [
+                    ident.msp_secret,
+                    ident.tls_secret,
+                    registrar_enrollment_secret(ident.org),
+                ],
                 "verbs": ["get", "update", "patch"],
             },
             # `create` cannot be limited by name in RBAC (README: how this is contained)
