@@ -230,7 +230,7 @@ $(GOBIN)/coredns: $(TWIN_BUILD)/coredns/main.go $(TWIN_BUILD)/coredns/go.mod
 # What the enroller image installs (compiler/enroll/Dockerfile): hlfc and its pinned wheels,
 # for the Python 3.11 of the images' Debian root.
 ENROLLER_SITE := $(TOOLS)/images/enroller-site
-$(ENROLLER_SITE)/.done: pyproject.toml constraints.txt $(shell find compiler -name '*.py' -o -name '*.j2' -o -name '*.sh') | env
+$(ENROLLER_SITE)/.done: pyproject.toml constraints.txt $(shell find compiler -name '*.py' -o -name '*.in' -o -name '*.sh') | env
 	rm -rf $(ENROLLER_SITE)
 	$(BIN)/pip install -q --disable-pip-version-check --no-compile --target $(ENROLLER_SITE) \
 	  --python-version 3.11 --only-binary=:all: --platform manylinux2014_x86_64 \

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from compiler.emit.writer import WriteReport
     from compiler.plan.model import Plan
 
-# Rendering, writing and planning (jinja2, PyYAML, the renderers) are imported by the
+# Rendering, writing and planning (PyYAML, the renderers) are imported by the
 # functions that use them: `hlfc validate` is run on every save and in every pre-commit
 # hook, and should not pay for them at start-up.
 

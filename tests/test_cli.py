@@ -138,12 +138,12 @@ def _loaded_after(code: str) -> set[str]:
 
 
 def test_each_command_imports_only_what_it_runs() -> None:
-    heavy = {"pydantic", "jinja2", "yaml", "ruamel.yaml", "httpx", "lightkube"}
+    heavy = {"pydantic", "yaml", "ruamel.yaml", "httpx", "lightkube"}
     assert not heavy & _loaded_after("import compiler.cli.main")  # --help, --version
     validate = _loaded_after("import compiler.cli.main\nfrom compiler.pipeline import check_file")
     assert {"pydantic", "ruamel.yaml"} <= validate
     # PyYAML comes only with a blueprint large enough for libyaml to pay (LIBYAML_FROM)
-    assert not {"jinja2", "yaml", "compiler.render.network", "compiler.emit.writer"} & validate
+    assert not {"yaml", "compiler.render.network", "compiler.emit.writer"} & validate
 
 
 def test_graph_formats_offered_are_the_ones_drawn() -> None:

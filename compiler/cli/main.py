@@ -23,7 +23,7 @@ from compiler.plan.model import HAZARD_CLASSES
 if TYPE_CHECKING:
     from compiler.pipeline import FileResult
 
-# Each command imports what it runs (pydantic models, renderers, jinja2, the enroller's
+# Each command imports what it runs (pydantic models, renderers, the enroller's
 # clients): `hlfc --help` loads none of it, `validate` not the renderers. Measured in
 # bench/bench_cli.py.
 GRAPH_FORMATS = ("svg", "dot", "mermaid")  # compiler.graph.FORMATS (tests/test_cli.py)

@@ -2,7 +2,7 @@
 
 The server keeps keys and its sqlite database beside its config file, and reads its
 bootstrap registrar only from that file. The pod therefore runs a rendered start script
-(compiler/templates/fabric-ca-start.sh.j2) that installs both configs into the CA's home on
+(compiler/templates/fabric-ca-start.sh.in) that installs both configs into the CA's home on
 its volume, with the registrar from a Secret, and starts the server.
 """
 
@@ -32,8 +32,16 @@ TLSCA_DIR = "tlsca"
 SERVER_TLS_HOURS = 43800
 
 
-def _imported(key: str, caname: str) -> dict[str, str]:
-    return {"cert": f"{CONFIG_DIR}/{key}", "key": f"{IMPORT_DIR}/{caname}/key.pem"}
+def _root_files(key: str, caname: str, imported: object | None) -> list[str]:
+    """The CA's key and certificate: an imported root's (public certificate from the
+    blueprint, key from a Secret), or the ones the server makes at its first start."""
+    if imported is None:
+        return ["  keyfile:", "  certfile: ca-cert.pem"]
+    return [
+        "  # an existing root: public certificate from the blueprint, key from a Secret",
+        f"  keyfile: {IMPORT_DIR}/{caname}/key.pem",
+        f"  certfile: {CONFIG_DIR}/{key}",
+    ]
 
 
 def affiliations(org: Org) -> list[str]:
@@ -63,39 +71,49 @@ def affiliations(org: Org) -> list[str]:
 def config_files(network: Network, org: Org) -> dict[str, str]:
     """ConfigMap contents: both CA configs, the start script, imported root certificates."""
     spec = org.ca.spec
+    subject = spec.subject
+    default_expiry = network.blueprint.spec.security.certificate_lifetime
     common = {
         "org": org.name,
-        "ca_version": network.blueprint.spec.fabric.ca_version,
-        "port": CA_PORT,
-        "operations_port": OPERATIONS_PORT,
-        "tlsca_config": f"{TLSCA_DIR}/fabric-ca-server-config.yaml",
-        "subject": spec.subject,
-        "hosts": [*endpoint(network, org.ca).tls_hosts(), *spec.hosts],
-        "default_expiry": network.blueprint.spec.security.certificate_lifetime,
-        "server_tls_expiry": f"{SERVER_TLS_HOURS}h",
+        "default_expiry": default_expiry,
+        "subject": subject,
+        "subject_organization": subject.organization or org.name,
+        "subject_ou": f" {subject.organizational_unit}" if subject.organizational_unit else "",
+        "hosts": [f"    - {h}" for h in (*endpoint(network, org.ca).tls_hosts(), *spec.hosts)],
         "affiliations": affiliations(org),
     }
-    ca_import = _imported("ca-import-cert.pem", spec.name) if spec.import_root else None
-    tls_import = _imported("tlsca-import-cert.pem", spec.tls_name) if spec.import_tls_root else None
+    # the server's own keys (port, TLS, the TLS CA's config file, operations): ca.yaml only
+    server_section = render_template(
+        "fabric-ca-server-section.yaml.in",
+        ca_version=network.blueprint.spec.fabric.ca_version,
+        port=CA_PORT,
+        operations_port=OPERATIONS_PORT,
+        tlsca_config=f"{TLSCA_DIR}/fabric-ca-server-config.yaml",
+    ).splitlines()
     files = {
         "ca.yaml": render_template(
-            "fabric-ca-server-config.yaml.j2",
-            primary=True,
+            "fabric-ca-server-config.yaml.in",
             role="CA",
             caname=spec.name,
-            imported=ca_import,
+            server_section=server_section,
+            root_files=_root_files("ca-import-cert.pem", spec.name, spec.import_root),
+            tls_profile_for="the server's own TLS certificate "
+            "(compiler/render/ca.py: SERVER_TLS_HOURS)",
+            tls_profile_expiry=f"{SERVER_TLS_HOURS}h",
             **common,
         ),
         "tlsca.yaml": render_template(
-            "fabric-ca-server-config.yaml.j2",
-            primary=False,
+            "fabric-ca-server-config.yaml.in",
             role="TLS CA",
             caname=spec.tls_name,
-            imported=tls_import,
+            server_section=[],
+            root_files=_root_files("tlsca-import-cert.pem", spec.tls_name, spec.import_tls_root),
+            tls_profile_for="every node's TLS certificate",
+            tls_profile_expiry=default_expiry,
             **common,
         ),
         "start.sh": render_template(
-            "fabric-ca-start.sh.j2",
+            "fabric-ca-start.sh.in",
             org=org.name,
             caname=spec.name,
             tls_caname=spec.tls_name,

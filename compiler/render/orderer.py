@@ -33,7 +33,7 @@ PORTS = {"orderer": ORDERER_PORT, "admin": ORDERER_ADMIN_PORT, "operations": OPE
 
 def orderer_yaml(network: Network, org: Org, orderer: OrdererNode) -> str:
     return render_template(
-        "orderer.yaml.j2",
+        "orderer.yaml.in",
         node=orderer,
         msp_id=org.msp_id,
         fabric_version=network.blueprint.spec.fabric.version,

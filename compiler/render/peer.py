@@ -18,7 +18,7 @@ from compiler.analysis.network import Network, Org, PeerNode
 from compiler.render import ccaas, credentials, identity, pod, waves
 from compiler.render.manifest import Manifest
 from compiler.render.services import config_map, service_account, services
-from compiler.render.templates import render_template
+from compiler.render.templates import render_template, yaml_bool
 
 LEDGER_DIR = "/var/hyperledger/production"
 # External builders unpack and run chaincode here (chaincode as a service).
@@ -71,17 +71,19 @@ def gossip_endpoint(network: Network, org: Org, peer: PeerNode) -> str:
 
 
 def core_yaml(network: Network, org: Org, peer: PeerNode) -> str:
+    gossip = peer.settings.gossip
     return render_template(
-        "core.yaml.j2",
+        "core.yaml.in",
         node=peer,
         network=network.name,
         msp_id=org.msp_id,
         fabric_version=network.blueprint.spec.fabric.version,
         endpoint=endpoint(network, peer),
-        gossip=peer.settings.gossip,
+        use_leader_election=yaml_bool(gossip.use_leader_election),
+        org_leader=yaml_bool(gossip.org_leader),
         gossip_bootstrap=gossip_bootstrap(network, org, peer),
         gossip_endpoint=gossip_endpoint(network, org, peer),
-        couchdb=peer.settings.state_db == "couchdb",
+        state_database="CouchDB" if peer.settings.state_db == "couchdb" else "goleveldb",
         ports=PORTS,
         paths=PATHS,
     )
