@@ -89,6 +89,12 @@ class CertState:
     not_after: dt.datetime | None = None
 
 
+def not_after(pem: bytes) -> str:
+    """The end of the first certificate's validity, as the Secrets' annotation holds it
+    (ISO 8601 in UTC: these strings order as the times do)."""
+    return load_certs(pem)[0].not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def inspect(
     cert_pem: bytes | None,
     key_pem_bytes: bytes | None,

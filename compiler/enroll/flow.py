@@ -189,7 +189,7 @@ def _run(
         if old_tls.data.get(msp.BUILDER_CONFIG_KEY) != msp.builder_config(tls_root):
             # written by an older enroller: complete the Secret, keep the identity
             data = dict(old_tls.data) | {msp.BUILDER_CONFIG_KEY: msp.builder_config(tls_root)}
-            not_after = _not_after(old_tls.data["tls.crt"])
+            not_after = crypto.not_after(old_tls.data["tls.crt"])
             store.write(cfg.tls_secret, data, "kubernetes.io/tls", not_after, old_tls)
             return Outcome.COMPLETED
         return Outcome.UNCHANGED
@@ -284,10 +284,6 @@ class Issued:
     tls_root: bytes
 
 
-def _not_after(pem: bytes) -> str:
-    return crypto.load_certs(pem)[0].not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _write(
     cfg: EnrollConfig,
     store: SecretStore,
@@ -299,11 +295,13 @@ def _write(
     # TLS first, then MSP: each Secret holds a certificate with its own key, so a crash
     # between the two leaves two consistent identities, and the next run finishes the job
     tls = msp.tls_secret(issued.tls_cert, crypto.key_pem(issued.tls_key), issued.tls_root)
-    store.write(cfg.tls_secret, tls, "kubernetes.io/tls", _not_after(issued.tls_cert), old_tls)
+    store.write(
+        cfg.tls_secret, tls, "kubernetes.io/tls", crypto.not_after(issued.tls_cert), old_tls
+    )
     sign = msp.msp_secret(
         issued.sign_cert, crypto.key_pem(issued.sign_key), issued.ca_root, issued.tls_root
     )
-    store.write(cfg.msp_secret, sign, "Opaque", _not_after(issued.sign_cert), old_msp)
+    store.write(cfg.msp_secret, sign, "Opaque", crypto.not_after(issued.sign_cert), old_msp)
 
 
 # where the PostDelete Job mounts the certificates (never the keys) of its own Secrets

@@ -75,13 +75,9 @@ def write(store: SecretStore, kept: Kept) -> None:
     for role, identity in sorted(identities.items()):
         data[f"{role}.crt"] = identity.cert_pem
         data[f"{role}.key"] = crypto.key_pem(identity.key)
-    not_after = min(
-        crypto.load_certs(i.cert_pem)[0].not_valid_after_utc for i in identities.values()
-    )
+    not_after = min(crypto.not_after(i.cert_pem) for i in identities.values())
     try:
-        store.write(
-            kept.secret, data, "Opaque", not_after.strftime("%Y-%m-%dT%H:%M:%SZ"), kept.stored
-        )
+        store.write(kept.secret, data, "Opaque", not_after, kept.stored)
     except Exception as exc:  # a shortcut only: the identity is enrolled either way
         _say(f"registrar enrollment not kept in Secret {kept.secret}: {exc}")
 

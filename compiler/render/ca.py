@@ -13,6 +13,7 @@ from typing import Any
 
 from compiler.analysis.endpoints import CA_PORT, OPERATIONS_PORT, endpoint
 from compiler.analysis.network import Network, Org
+from compiler.blueprint.models import ImportedRoot
 from compiler.render import credentials, pod, waves
 from compiler.render.manifest import Manifest
 from compiler.render.services import config_map, service_account, services
@@ -32,7 +33,7 @@ TLSCA_DIR = "tlsca"
 SERVER_TLS_HOURS = 43800
 
 
-def _root_files(key: str, caname: str, imported: object | None) -> list[str]:
+def _root_files(key: str, caname: str, imported: ImportedRoot | None) -> list[str]:
     """The CA's key and certificate: an imported root's (public certificate from the
     blueprint, key from a Secret), or the ones the server makes at its first start."""
     if imported is None:

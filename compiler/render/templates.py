@@ -24,7 +24,6 @@ from pathlib import Path
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 _HOLE = re.compile(r"\{\{ ([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*) \}\}")
-_LINES_HOLE = re.compile(r"^" + _HOLE.pattern + r"\n", re.MULTILINE)
 
 
 class TemplateError(Exception):
@@ -84,8 +83,9 @@ def parse(name: str, text: str) -> Template:
     holes: list[tuple[tuple[str, ...], bool]] = []
     at = 0
     for match in _HOLE.finditer(text):
-        lines = _LINES_HOLE.match(text, match.start()) is not None and (
-            match.start() == 0 or text[match.start() - 1] == "\n"
+        # alone on its line: a line starts where it starts, and ends where it ends
+        lines = text[match.start() - 1 : match.start()] in ("", "\n") and text.startswith(
+            "\n", match.end()
         )
         literals.append(text[at : match.start()])
         holes.append((tuple(match[1].split(".")), lines))
