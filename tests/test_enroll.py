@@ -21,8 +21,8 @@ from cryptography.x509.oid import NameOID
 
 from compiler.enroll import crypto
 from compiler.enroll.ca_client import CAClient, CAError, Identity
-from compiler.enroll.config import EnrollConfig
-from compiler.enroll.flow import EnrollFailed, Outcome, Retry, revoke, run
+from compiler.enroll.config import CAConfig, EnrollConfig
+from compiler.enroll.flow import EnrollFailed, Outcome, Retry, keep_registrar, revoke, run
 from compiler.enroll.secrets import KubeSecrets, Stored
 from tests.ca_harness import LocalCA, running_ca
 from tests.kube_fake import FakeKube
@@ -389,3 +389,58 @@ def test_a_registrar_secret_the_job_may_not_reach_is_done_without(
     assert (NS, KEPT) not in kube.secrets
     assert cert_of(stored(kube, "org1-peer14-tls")["tls.crt"])
     assert f"registrar enrollment not read from Secret {KEPT}" in capsys.readouterr().err
+
+
+def registrar_config(ca: LocalCA, **changes: object) -> CAConfig:
+    """The registrar Job's config: the identities' CA fields, no identity."""
+    fields = {f.name for f in dataclasses.fields(CAConfig)}
+    base = {k: v for k, v in dataclasses.asdict(config(ca)).items() if k in fields}
+    return CAConfig(**(base | {"registrar_secret": KEPT} | changes))
+
+
+def test_the_registrar_job_keeps_one_enrollment_per_ca_for_every_identity(
+    ca: LocalCA, kube: FakeKube, enrolled: list[str]
+) -> None:
+    store = KubeSecrets.for_server(kube.url, NS)
+    assert keep_registrar(registrar_config(ca), store) is Outcome.ENROLLED
+    assert enrolled == ["registrar", "registrar"]
+    kept = stored(kube, KEPT)
+    assert set(kept) == {"ca.crt", "ca.key", "tlsca.crt", "tlsca.key"}
+    client = CAClient(ca.url, verify=False)
+    ca_root = client.cainfo("ca")
+    client.close()
+    now = dt.datetime.now(dt.UTC)
+    assert crypto.inspect(kept["ca.crt"], kept["ca.key"], ca_root, renew_at=0.8, now=now).usable
+
+    enrolled.clear()
+    assert keep_registrar(registrar_config(ca), store) is Outcome.UNCHANGED
+    for name in ("org1-peer20", "org1-peer21"):  # the identities' Jobs of the next wave
+        assert run(config(ca, name, registrar_secret=KEPT), store) is Outcome.ENROLLED
+    assert enrolled == ["org1-peer20", "org1-peer20", "org1-peer21", "org1-peer21"]
+    assert stored(kube, KEPT) == kept
+
+
+def test_the_registrar_job_replaces_only_the_enrollment_that_is_unfit(
+    ca: LocalCA, kube: FakeKube, enrolled: list[str]
+) -> None:
+    store = KubeSecrets.for_server(kube.url, NS)
+    keep_registrar(registrar_config(ca), store)
+    kept = stored(kube, KEPT)
+    broken = dict(kept) | {"tlsca.key": crypto.key_pem(crypto.new_key())}  # not its key
+    store.write(KEPT, broken, "Opaque", "2100-01-01T00:00:00Z", store.read(KEPT))
+    enrolled.clear()
+    assert keep_registrar(registrar_config(ca), store) is Outcome.ENROLLED
+    assert enrolled == ["registrar"]  # at the TLS CA only
+    replaced = stored(kube, KEPT)
+    assert replaced["ca.crt"] == kept["ca.crt"] and replaced["ca.key"] == kept["ca.key"]
+    assert replaced["tlsca.crt"] != kept["tlsca.crt"]
+
+
+def test_the_registrar_job_fails_where_an_identitys_job_does_without(
+    ca: LocalCA, kube: FakeKube
+) -> None:
+    plain = KubeSecrets.for_server(kube.url, NS)
+    with pytest.raises(PermissionError, match="forbidden"):
+        keep_registrar(registrar_config(ca), _NoRegistrarSecret(NS, plain.client))
+    with pytest.raises(EnrollFailed, match="registrarSecret"):
+        keep_registrar(registrar_config(ca, registrar_secret=None), plain)

@@ -303,13 +303,25 @@ def schema(out_file: Path | None, markdown: bool) -> None:
     show_default=True,
     help="with --revoke: where the identity's certificates are mounted (msp/, tls/)",
 )
-def enroll(config_path: Path, revoke_identity: bool, held: Path) -> None:
+@click.option(
+    "--registrar",
+    "registrar_only",
+    is_flag=True,
+    help="enroll only the organisation's registrar and keep it for its identities' Jobs",
+)
+def enroll(config_path: Path, revoke_identity: bool, held: Path, registrar_only: bool) -> None:
     """In-cluster: give one identity its MSP and TLS Secrets from Fabric CA."""
+    if revoke_identity and registrar_only:
+        raise click.UsageError("--revoke and --registrar do not go together")
     # imported here: the enroller's HTTP and Kubernetes clients cost every other command
     # a quarter of a second at start-up
     from compiler.enroll.main import main as enroll_main
 
-    sys.exit(enroll_main(config_path, revoke_identity=revoke_identity, held=held))
+    sys.exit(
+        enroll_main(
+            config_path, revoke_identity=revoke_identity, held=held, registrar_only=registrar_only
+        )
+    )
 
 
 @cli.command()

@@ -6,7 +6,8 @@
    consenter's TLS identity stays valid), then replace the Secrets.
 3. Otherwise: as the registrar, register the identity at both CAs with a fresh random
    secret (or reset the secret of an identity that exists), enroll with new keys, write.
-   The registrar's own enrollments are kept for the organisation's next Job (registrar.py).
+   It signs with the registrar's enrollments that the organisation's registrar Job kept
+   (keep_registrar, a wave earlier), or enrolls the registrar itself (registrar.py).
 
 Safe to kill at any point: every step is repeated from what the Secrets hold.
 """
@@ -26,7 +27,7 @@ from typing import TypeVar
 
 from compiler.enroll import crypto, msp, registrar
 from compiler.enroll.ca_client import CAClient, CAError, CAUnavailable, Identity
-from compiler.enroll.config import EnrollConfig
+from compiler.enroll.config import CAConfig, EnrollConfig
 from compiler.enroll.secrets import SecretStore, Stored
 
 T = TypeVar("T")
@@ -79,7 +80,7 @@ def _both(first: Callable[[], T], second: Callable[[], U]) -> tuple[T, U]:
         return a.result(), b.result()
 
 
-def _trust(cfg: EnrollConfig, retry: Retry) -> ssl.SSLContext:
+def _trust(cfg: CAConfig, retry: Retry) -> ssl.SSLContext:
     """TLS trust in the CA: the pinned root if the blueprint imports one, else the chain the
     CA presents on first contact (its server certificate is signed by that root)."""
     if cfg.ca_root_pem:
@@ -118,7 +119,7 @@ def _register_as_registrar(
     _register(client, cfg, fresh, caname=caname, secret=secret, retry=retry)
 
 
-def _registrar(client: CAClient, cfg: EnrollConfig, caname: str, retry: Retry) -> Identity:
+def _registrar(client: CAClient, cfg: CAConfig, caname: str, retry: Retry) -> Identity:
     key = crypto.new_key()
     csr = crypto.csr_pem(key, cfg.registrar_username)
     cert = retry(
@@ -264,6 +265,54 @@ def _run(
     _write(cfg, store, issued, old_msp=old_msp, old_tls=old_tls)
     registrar.write(store, kept)
     return Outcome.ENROLLED
+
+
+def keep_registrar(
+    cfg: CAConfig,
+    store: SecretStore,
+    *,
+    now: dt.datetime | None = None,
+    retry: Retry | None = None,
+) -> Outcome:
+    """The organisation's registrar Job, a wave before its identities' Jobs: enroll the
+    registrar at each CA whose kept enrollment is missing, unusable or due, and keep it
+    (registrar.py). The identities' Jobs of a first sync start together: with it in place
+    none of them enrolls the registrar, and a new identity takes two bcrypt round trips per
+    CA instead of three. Its Secret is its whole work, so a Secret it cannot read or write
+    fails the Job, where an identity's Job does without."""
+    if cfg.registrar_secret is None:
+        raise EnrollFailed("the config names no registrarSecret to keep the enrollment in")
+    now = now or dt.datetime.now(dt.UTC)
+    retry = retry or Retry(deadline=time.monotonic() + cfg.deadline_seconds)
+    client = CAClient(cfg.ca_url, verify=_trust(cfg, retry))
+    try:
+        names = {registrar.CA: cfg.ca_name, registrar.TLSCA: cfg.tlsca_name}
+        roots = {
+            registrar.CA: retry(
+                "read the CA chain", cfg.ca_url, lambda: client.cainfo(cfg.ca_name)
+            ),
+            registrar.TLSCA: retry(
+                "read the TLS CA chain", cfg.ca_url, lambda: client.cainfo(cfg.tlsca_name)
+            ),
+        }
+        kept = registrar.read(
+            store, cfg.registrar_secret, roots, renew_at=cfg.renew_at, now=now, strict=True
+        )
+        missing = [role for role in names if role not in kept.usable]
+        if not missing:
+            return Outcome.UNCHANGED
+
+        def enroll_at(role: str) -> None:
+            kept.made[role] = _registrar(client, cfg, names[role], retry)
+
+        if len(missing) == 2:
+            _both(lambda: enroll_at(registrar.CA), lambda: enroll_at(registrar.TLSCA))
+        else:
+            enroll_at(missing[0])
+        registrar.write(store, kept, strict=True)
+        return Outcome.ENROLLED
+    finally:
+        client.close()
 
 
 def _state(

@@ -1,18 +1,21 @@
-"""The registrar's enrollment at each CA, kept in a Secret for the organisation's next Job.
+"""The registrar's enrollment at each CA, kept in a Secret for the organisation's Jobs.
 
 A new identity costs three requests to each CA, one after the other: the registrar's
 enrollment, the identity's registration, the identity's enrollment. Fabric CA checks an
 enrollment secret, and hashes a registered one, with bcrypt at its fixed DefaultCost
-(lib/dbaccessor.go): about 90 ms each on 2 cores, nearly all of a new identity's time
-(bench/bench_enroll.py). Every enrollment Job of an organisation's namespace enrolls the
-same registrar, so the first one keeps the certificates and keys it got in one Secret, and
-the next ones sign with them while they are fresh: a third less, and the CA's database
-stops gaining a registrar certificate per Job.
+(lib/dbaccessor.go): about 85 ms each on 2 cores, nearly all of a new identity's time
+(bench/bench_enroll.py). Every enrollment Job of an organisation's namespace would enroll
+the same registrar, and on the first sync they all start at once (one wave). So the
+organisation's registrar Job, a wave earlier, enrolls it once and keeps the certificates
+and keys in one Secret (flow.keep_registrar), and the identities' Jobs sign with
+them while they are fresh: two round trips per CA instead of three, and the CA's database
+gains one registrar certificate per namespace, not one per Job.
 
-Only ever a shortcut. A kept enrollment that does not match its key, does not chain to the
-CA's root, is due for renewal or is refused by the CA is replaced by a new enrollment; a
-Secret that cannot be read or written is done without (the Job says so and goes on). The
-Secret holds nothing a Job could not get already: every Job holds the registrar's password.
+For an identity's Job only ever a shortcut. A kept enrollment that does not match its key,
+does not chain to the CA's root, is due for renewal or is refused by the CA is replaced by
+a new enrollment; a Secret that cannot be read or written is done without (the Job says so
+and goes on). The Secret holds nothing a Job could not get already: every Job holds the
+registrar's password.
 """
 
 from __future__ import annotations
@@ -46,13 +49,17 @@ def read(
     *,
     renew_at: float,
     now: dt.datetime,
+    strict: bool = False,
 ) -> Kept:
-    """What the Secret holds that is fit to sign with, per role (roots: role -> CA root)."""
+    """What the Secret holds that is fit to sign with, per role (roots: role -> CA root).
+    Strict (the registrar Job, whose whole work it is): an error reading it is raised."""
     if secret is None:
         return Kept(None)
     try:
         stored = store.read(secret)
     except Exception as exc:  # a shortcut only: RBAC, the API server, anything
+        if strict:
+            raise
         _say(f"registrar enrollment not read from Secret {secret}: {exc}")
         return Kept(None)
     kept = Kept(secret, stored)
@@ -65,9 +72,10 @@ def read(
     return kept
 
 
-def write(store: SecretStore, kept: Kept) -> None:
-    """Keep what this run enrolled, beside what is still usable. A Job that lost a race to
-    another (409) or may not write leaves the Secret as it is."""
+def write(store: SecretStore, kept: Kept, *, strict: bool = False) -> None:
+    """Keep what this run enrolled, beside what is still usable. An identity's Job that lost
+    a race to another (409) or may not write leaves the Secret as it is; strict (the
+    registrar Job), the error is raised."""
     if kept.secret is None or not kept.made:
         return
     identities = kept.usable | kept.made
@@ -79,6 +87,8 @@ def write(store: SecretStore, kept: Kept) -> None:
     try:
         store.write(kept.secret, data, "Opaque", not_after, kept.stored)
     except Exception as exc:  # a shortcut only: the identity is enrolled either way
+        if strict:
+            raise
         _say(f"registrar enrollment not kept in Secret {kept.secret}: {exc}")
 
 
