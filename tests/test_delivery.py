@@ -129,21 +129,38 @@ def test_sync_waves_order_every_kind() -> None:
         assert latest < earliest, (earlier, later)
     # every Job that runs during a sync sits above what it needs (the CA) and below what
     # needs it (the nodes whose identities it writes); PostDelete hooks run after deletion
+    rendered_jobs = all_rendered("Job")
     jobs = [
         (
             _wave(j),
             j["metadata"]["annotations"].get("argocd.argoproj.io/hook"),
             j["metadata"]["labels"]["app.kubernetes.io/component"],
         )
-        for _, j in all_rendered("Job")
+        for _, j in rendered_jobs
     ]
     hooks = [(w, hook) for w, hook, _ in jobs]
     enroll = [w for w, hook, part in jobs if hook == "Sync" and part == "enroll"]
-    # global: 11 nodes + 6 (org, cluster) admins + 2 application identities + 3 chaincode
-    # servers; minimal: 4 nodes + 2 admins + an application identity + a chaincode server;
-    # consortium: 6 nodes + 5 admins (shared runs peers in both clusters)
-    assert len(enroll) == 22 + 8 + 11
+    # identities: global: 11 nodes + 6 (org, cluster) admins + 2 application identities +
+    # 3 chaincode servers; minimal: 4 nodes + 2 admins + an application identity + a
+    # chaincode server; consortium: 6 nodes + 5 admins (shared runs peers in both clusters).
+    # Registrars: one per organisation and namespace its identities' Jobs run in (cluster
+    # directory and namespace): global 6, minimal 2, consortium 5.
+    sync_enroll = [
+        (path.parent, j)
+        for path, j in rendered_jobs
+        if j["metadata"]["labels"]["app.kubernetes.io/component"] == "enroll"
+        and j["metadata"]["annotations"].get("argocd.argoproj.io/hook") == "Sync"
+    ]
+    identity = [(d, j) for d, j in sync_enroll if "hlfc.dev/identity" in j["metadata"]["labels"]]
+    registrar = [(d, j) for d, j in sync_enroll if (d, j) not in identity]
+    assert len(identity) == 22 + 8 + 11 and len(registrar) == 6 + 2 + 5
+    assert len(enroll) == len(identity) + len(registrar)
     assert all(max(waves["StatefulSet/ca"]) < w < min(waves["StatefulSet/orderer"]) for w in enroll)
+    # each organisation's registrar Job, a wave before every identity Job it serves
+    org = "hlfc.dev/organization"
+    served = {(d, j["metadata"]["labels"][org]) for d, j in identity}
+    assert sorted(served) == sorted((d, j["metadata"]["labels"][org]) for d, j in registrar)
+    assert max(_wave(j) for _, j in registrar) < min(_wave(j) for _, j in identity)
     # channel Jobs: per channel, organisation and cluster; after every node is up.
     # global: orderer-org in 3 clusters + 3 peer orgs; minimal: orderer-org + org1;
     # consortium: ord-a, ord-b, shared in each of 2 clusters, retail

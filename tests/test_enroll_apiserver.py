@@ -6,7 +6,9 @@ RoleBinding of output/minimal, a real Fabric CA.
   the resourceVersion it read;
 - a write from a stale read is refused (409), never a silent overwrite;
 - the Role lets a node's Job neither read nor update another node's Secrets (the real RBAC
-  authoriser says so, not the YAML)."""
+  authoriser says so, not the YAML);
+- the organisation's registrar Job keeps the registrar's enrollment with its own token and
+  reaches no other Secret."""
 
 from __future__ import annotations
 
@@ -19,8 +21,8 @@ from typing import Any
 import pytest
 from lightkube.core.exceptions import ApiError
 
-from compiler.enroll.config import EnrollConfig
-from compiler.enroll.flow import Outcome, run
+from compiler.enroll.config import CAConfig, EnrollConfig
+from compiler.enroll.flow import Outcome, keep_registrar, run
 from compiler.enroll.secrets import KubeSecrets
 from tests import apiserver
 from tests.ca_harness import LocalCA, running_ca
@@ -30,6 +32,7 @@ from tests.tooling import object_in
 pytestmark = [pytest.mark.tools]
 
 NS = "org1"
+KEPT = "org1-registrar-enrollment"  # the registrar Job's objects, and its Secret
 OUT = ROOT / "output" / "minimal" / "local" / NS
 REGISTRAR = ("registrar", "registrar-secret-from-a-Secret")
 
@@ -50,9 +53,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[apiserver.ApiSe
         ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}}
         assert running.apply(ns).status_code < 300
         # the rendered RBAC of two identities of the same namespace, exactly as committed
-        for identity in ("org1-peer0", "org1-admin"):
+        for name in ("org1-peer0-enroll", "org1-admin-enroll", KEPT):
             for kind in ("ServiceAccount", "Role", "RoleBinding"):
-                response = running.apply(_rendered(kind, f"{identity}-enroll"))
+                response = running.apply(_rendered(kind, name))
                 assert response.status_code < 300, response.text
         yield running
 
@@ -119,6 +122,26 @@ def test_a_nodes_job_cannot_read_or_update_another_nodes_secrets(
     with pytest.raises(ApiError) as create:
         peer_store.write(admin_cfg.msp_secret, {"x": b"y"}, "Opaque", "2099-01-01T00:00:00Z", None)
     assert create.value.status.code == 409
+
+
+def test_the_registrar_jobs_own_token_keeps_the_registrar_and_reaches_nothing_else(
+    server: apiserver.ApiServer, ca: LocalCA
+) -> None:
+    server.client.delete(f"/api/v1/namespaces/{NS}/secrets/{KEPT}")  # an identity's may be there
+    token = server.token(NS, KEPT)
+    store = KubeSecrets.for_server(server.url, NS, token, ca_file=server.ca_file)
+    rendered = json.loads(_rendered("ConfigMap", KEPT)["data"]["enroll.json"])
+    cfg = dataclasses.replace(CAConfig.from_json(rendered, REGISTRAR), ca_url=ca.url)
+    assert keep_registrar(cfg, store) is Outcome.ENROLLED
+    assert keep_registrar(cfg, store) is Outcome.UNCHANGED
+    kept = store.read(KEPT)
+    assert kept is not None and sorted(kept.data) == ["ca.crt", "ca.key", "tlsca.crt", "tlsca.key"]
+    # the identities' Jobs read it with their own tokens (their Roles name it)
+    assert _store(server, "org1-peer0").read(KEPT) == kept
+    run(_config(ca, "org1-admin"), _store(server, "org1-admin"))
+    with pytest.raises(ApiError) as read:
+        store.read("org1-admin-msp")
+    assert read.value.status.code == 403
 
 
 def _any_version() -> Any:

@@ -137,3 +137,33 @@ def test_every_organisation_has_an_admin_identity_where_it_runs_nodes() -> None:
             objects(cluster, "orderer-org", "orderer-org-admin")["ConfigMap"]["data"]["enroll.json"]
         )
         assert config["type"] == "admin" and config["hosts"] == []
+
+
+def test_each_organisations_registrar_job_serves_its_identities_jobs_a_wave_earlier() -> None:
+    net = "global-fabric-network"
+    name = "org2-registrar-enrollment"
+    job = rendered(net, "us-west-2", "org2", "Job", name)
+    assert job["metadata"]["annotations"]["argocd.argoproj.io/hook"] == "Sync"
+    peer_job = objects("us-west-2", "org2", "org2-peer0")["Job"]
+    wave = "argocd.argoproj.io/sync-wave"
+    assert int(job["metadata"]["annotations"][wave]) < int(
+        peer_job["metadata"]["annotations"][wave]
+    )
+    pod = job["spec"]["template"]["spec"]
+    assert pod["containers"][0]["command"][-1] == "--registrar"
+    assert pod["serviceAccountName"] == name
+    # the same registrar credential as the identities' Jobs
+    assert (
+        pod["containers"][0]["env"] == peer_job["spec"]["template"]["spec"]["containers"][0]["env"]
+    )
+    # the CA the identities' Jobs dial, and the Secret they read, no identity
+    config_map = rendered(net, "us-west-2", "org2", "ConfigMap", name)
+    config = json.loads(config_map["data"]["enroll.json"])
+    peer_map = objects("us-west-2", "org2", "org2-peer0")["ConfigMap"]
+    peer = json.loads(peer_map["data"]["enroll.json"])
+    assert config == {k: v for k, v in peer.items() if k in config}
+    assert config["registrarSecret"] == name
+    assert "enrollmentID" not in config and "mspSecret" not in config
+    named, create = rendered(net, "us-west-2", "org2", "Role", name)["rules"]
+    assert named["resourceNames"] == [name] and named["verbs"] == ["get", "update", "patch"]
+    assert create == {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]}

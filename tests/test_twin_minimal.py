@@ -140,14 +140,18 @@ def test_an_enrollment_identity_reaches_only_its_own_secrets(kube: Kube) -> None
     assert "Forbidden" in listing
 
 
-def test_the_organisations_jobs_kept_the_registrars_enrollment(kube: Kube) -> None:
-    """The first enrollment Job kept the registrar's enrollment at both CAs for the others
-    (compiler/enroll/registrar.py), through the real API server and the rendered Role."""
+def test_the_registrar_job_kept_the_registrars_enrollment(kube: Kube) -> None:
+    """The organisation's registrar Job, a wave before the identities' Jobs, kept the
+    registrar's enrollment at both CAs for them (compiler/enroll/registrar.py), through the
+    real API server and its rendered Role."""
+    name = "org1-registrar-enrollment"
     keys = kube.run(
-        ["get", "secret", "org1-registrar-enrollment", "-n", "org1",
+        ["get", "secret", name, "-n", "org1",
          "-o", "go-template={{range $k, $v := .data}}{{$k}} {{end}}"]
     ).stdout.split()  # fmt: skip
     assert keys == ["ca.crt", "ca.key", "tlsca.crt", "tlsca.key"]
+    said = kube.run(["logs", f"job/{name}", "-n", "org1"]).stdout
+    assert f"registrar: enrolled, kept in Secret {name}" in said, said
 
 
 @pytest.mark.parametrize(

@@ -79,7 +79,11 @@ def enrollment_completed(kube: Kube, directory: Path) -> None:
         meta = job["metadata"]
         live = kube.get("job", meta["name"], "-n", meta["namespace"])
         assert live["status"].get("succeeded") == 1, meta["name"]
-        identity = meta["labels"]["hlfc.dev/identity"]
+        identity = meta["labels"].get("hlfc.dev/identity")
+        if identity is None:  # the organisation's registrar Job: its Secret, no identity
+            kept = kube.get("secret", meta["name"], "-n", meta["namespace"])
+            assert {"ca.crt", "ca.key", "tlsca.crt", "tlsca.key"} == set(kept["data"])
+            continue
         msp = kube.get("secret", f"{identity}-msp", "-n", meta["namespace"])
         tls = kube.get("secret", f"{identity}-tls", "-n", meta["namespace"])
         assert {"signcert.pem", "key.pem", "cacert.pem", "config.yaml"} <= set(msp["data"])

@@ -1,7 +1,9 @@
 """Per identity, in the identity's own cluster and namespace (ARCHITECTURE.md decision 3):
 an enrollment config, a ServiceAccount whose Role reaches only that identity's Secrets, a
 Job (Argo CD Sync hook between the CA and the nodes), a daily renewal CronJob, and a
-PostDelete hook that revokes the identity's certificates.
+PostDelete hook that revokes the identity's certificates. Per organisation and namespace, a
+wave before those, a registrar Job that enrolls the CA's registrar once and keeps it for the
+identities' Jobs (compiler/enroll/registrar.py).
 
 Identities: every peer and orderer; each organisation's admin (channel Jobs sign with it)
 and application identities in every cluster where the organisation runs nodes; and each
@@ -108,30 +110,38 @@ def service_hosts(service: str, org: Org) -> tuple[str, ...]:
     return (service, f"{service}.{ns}", f"{service}.{ns}.svc", f"{service}.{ns}.svc.cluster.local")
 
 
-def config(network: Network, ident: EnrollIdentity) -> dict[str, Any]:
-    ca: CaNode = ident.org.ca
-    host, port = address(network, ident.source, ca)
+def _ca_config(network: Network, org: Org, source: Node, namespace: str) -> dict[str, Any]:
+    """The CA a Job in `namespace` dials from `source`'s cluster, and where it keeps the
+    registrar's enrollment: an identity's Job and its registrar Job agree on all of it."""
+    ca: CaNode = org.ca
+    host, port = address(network, source, ca)
     data: dict[str, Any] = {
         "caURL": f"https://{host}:{port}",
         "caName": ca.spec.name,
         "tlsCAName": ca.spec.tls_name,
+        "namespace": namespace,
+        "registrarSecret": registrar_enrollment_secret(org),
+        "renewAt": network.blueprint.spec.security.renew_at,
+        "deadlineSeconds": 300,
+    }
+    if ca.spec.import_root is not None:
+        data["caRootPEM"] = ca.spec.import_root.cert  # pinned: no trust on first use
+    return data
+
+
+def config(network: Network, ident: EnrollIdentity) -> dict[str, Any]:
+    data = _ca_config(network, ident.org, ident.source, ident.namespace) | {
         "enrollmentID": ident.name,
         "type": ident.kind,
         "mspID": ident.org.msp_id,
-        "namespace": ident.namespace,
         "mspSecret": ident.msp_secret,
         "tlsSecret": ident.tls_secret,
-        "registrarSecret": registrar_enrollment_secret(ident.org),
         "hosts": list(ident.hosts),
-        "renewAt": network.blueprint.spec.security.renew_at,
-        "deadlineSeconds": 300,
     }
     if ident.attrs:
         data["attrs"] = dict(ident.attrs)
     if ident.affiliation:
         data["affiliation"] = ident.affiliation
-    if ca.spec.import_root is not None:
-        data["caRootPEM"] = ca.spec.import_root.cert  # pinned: no trust on first use
     if restarts(ident):
         # Fabric 2.5 reads its certificates once, at start: a renewal restarts the node
         data["restartPod"] = ident.source.pod
@@ -139,8 +149,9 @@ def config(network: Network, ident: EnrollIdentity) -> dict[str, Any]:
 
 
 def registrar_enrollment_secret(org: Org) -> str:
-    """Where the organisation's enrollment Jobs keep the registrar's enrollments for each
-    other (compiler/enroll/registrar.py): made by the first Job, never by a sync."""
+    """Where the organisation's registrar Job keeps the registrar's enrollments for its
+    identities' Jobs (compiler/enroll/registrar.py): written by Jobs, never by a sync. Its
+    registrar Job's ConfigMap, ServiceAccount, Role and Job share the name."""
     return f"{org.name}-registrar-enrollment"
 
 
@@ -198,9 +209,10 @@ def _revoke_pod(spec: dict[str, Any], ident: EnrollIdentity) -> dict[str, Any]:
     return spec
 
 
-def _pod_spec(network: Network, ident: EnrollIdentity, args: list[str]) -> dict[str, Any]:
+def _pod_spec(network: Network, org: Org, name: str, args: list[str]) -> dict[str, Any]:
+    """An enroller pod whose ServiceAccount and config ConfigMap are both named `name`."""
     fabric = network.blueprint.spec.fabric
-    registrar = credentials.registrar(network, ident.org)
+    registrar = credentials.registrar(network, org)
     secret_env = [
         {"name": env, "valueFrom": {"secretKeyRef": {"name": registrar.name, "key": key}}}
         for env, key in (
@@ -209,7 +221,7 @@ def _pod_spec(network: Network, ident: EnrollIdentity, args: list[str]) -> dict[
         )
     ]
     return {
-        "serviceAccountName": f"{ident.name}-enroll",
+        "serviceAccountName": name,
         "automountServiceAccountToken": True,  # it writes Secrets through the API
         "restartPolicy": "OnFailure",
         "securityContext": pod.pod_security(network),
@@ -232,7 +244,7 @@ def _pod_spec(network: Network, ident: EnrollIdentity, args: list[str]) -> dict[
             }
         ],
         "volumes": [
-            {"name": "config", "configMap": {"name": f"{ident.name}-enroll", "defaultMode": 0o444}},
+            {"name": "config", "configMap": {"name": name, "defaultMode": 0o444}},
             pod.tmp_volume(),
         ],
     }
@@ -241,22 +253,26 @@ def _pod_spec(network: Network, ident: EnrollIdentity, args: list[str]) -> dict[
 def _job(
     network: Network, ident: EnrollIdentity, name: str, annotations: dict[str, str], args: list[str]
 ) -> dict[str, Any]:
+    spec = _pod_spec(network, ident.org, f"{ident.name}-enroll", args)
+    return _job_object(
+        _meta(network, ident, name, annotations | pod.JOB_NO_PROBES),
+        _labels(network, ident),
+        _revoke_pod(spec, ident) if "--revoke" in args else spec,
+    )
+
+
+def _job_object(
+    metadata: dict[str, Any], labels: dict[str, str], spec: dict[str, Any]
+) -> dict[str, Any]:
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
-        "metadata": _meta(network, ident, name, annotations | pod.JOB_NO_PROBES),
+        "metadata": metadata,
         "spec": {
             "backoffLimit": 6,
             "activeDeadlineSeconds": 900,
             "ttlSecondsAfterFinished": 86400,
-            "template": {
-                "metadata": {"labels": _labels(network, ident)},
-                "spec": (
-                    _revoke_pod(_pod_spec(network, ident, args), ident)
-                    if "--revoke" in args
-                    else _pod_spec(network, ident, args)
-                ),
-            },
+            "template": {"metadata": {"labels": labels}, "spec": spec},
         },
     }
 
@@ -376,6 +392,83 @@ def objects(network: Network, ident: EnrollIdentity) -> Iterator[dict[str, Any]]
     yield _job(network, ident, f"{ident.name}-revoke", post_delete, ["--revoke"])
 
 
+@dataclass(frozen=True)
+class RegistrarJob:
+    """An organisation's registrar Job in one namespace of one cluster where its identities'
+    Jobs run, a wave before them: it enrolls the registrar at both CAs once and keeps that
+    in the Secret the identities' Jobs sign their registrations with (registrar.py)."""
+
+    org: Org
+    cluster: str
+    namespace: str
+    source: Node  # the CA is dialled from here, as by the identities' Jobs
+
+    @property
+    def name(self) -> str:
+        return registrar_enrollment_secret(self.org)
+
+
+def registrar_jobs(idents: list[EnrollIdentity]) -> list[RegistrarJob]:
+    found: dict[tuple[str, str, str], RegistrarJob] = {}
+    for ident in idents:
+        key = (ident.cluster, ident.namespace, ident.org.name)
+        found.setdefault(key, RegistrarJob(ident.org, ident.cluster, ident.namespace, ident.source))
+    return [found[key] for key in sorted(found)]
+
+
+def registrar_objects(network: Network, job: RegistrarJob) -> Iterator[dict[str, Any]]:
+    wave = waves.annotation(waves.REGISTRAR)
+    labels = common_labels(network.name, "enroll") | {"hlfc.dev/organization": job.org.name}
+
+    def meta(annotations: dict[str, str]) -> dict[str, Any]:
+        return {
+            "name": job.name,
+            "namespace": job.namespace,
+            "labels": labels,
+            "annotations": annotations,
+        }
+
+    data = _ca_config(network, job.org, job.source, job.namespace)
+    yield {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": meta(wave),
+        "data": {CONFIG_FILE: jsontext.dumps(data, sort_keys=True) + "\n"},
+    }
+    yield {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": meta(wave),
+        "automountServiceAccountToken": False,  # only the Job's pod mounts it
+    }
+    yield {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "Role",
+        "metadata": meta(wave),
+        "rules": [
+            {"apiGroups": [""], "resources": ["secrets"], "resourceNames": [job.name],
+             "verbs": ["get", "update", "patch"]},
+            {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]},
+        ],
+    }  # fmt: skip
+    yield {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": meta(wave),
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": job.name},
+        "subjects": [{"kind": "ServiceAccount", "name": job.name, "namespace": job.namespace}],
+    }
+    hook = {
+        "argocd.argoproj.io/hook": "Sync",
+        "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",
+    }
+    yield _job_object(
+        meta(wave | hook | pod.JOB_NO_PROBES),
+        labels,
+        _pod_spec(network, job.org, job.name, ["--registrar"]),
+    )
+
+
 def network_policy(network: Network, namespace: str) -> dict[str, Any]:
     """Enrollment pods reach their CA (any cluster) and the Kubernetes API, nothing else."""
     part_of = {"app.kubernetes.io/part-of": network.name}
@@ -415,7 +508,11 @@ def network_policy(network: Network, namespace: str) -> dict[str, Any]:
 
 
 def render(network: Network) -> Iterator[Manifest]:
-    for ident in identities(network):
+    idents = identities(network)
+    for job in registrar_jobs(idents):
+        for obj in registrar_objects(network, job):
+            yield Manifest(job.cluster, job.namespace, obj, f"registrar-{job.org.name}")
+    for ident in idents:
         for obj in objects(network, ident):
             yield Manifest(ident.cluster, ident.namespace, obj, f"identity-{ident.name}")
     if network.blueprint.spec.security.network_policies:

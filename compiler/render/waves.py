@@ -9,6 +9,7 @@ NAMESPACES = -10
 POLICIES = -5
 SECRETS = -3
 CA = 0
+REGISTRAR = 5  # each organisation's registrar enrollment, kept for the next wave
 ENROLLMENT = 10
 ORDERERS = 20
 PEERS = 30
