@@ -440,7 +440,14 @@ def test_the_registrar_job_fails_where_an_identitys_job_does_without(
     ca: LocalCA, kube: FakeKube
 ) -> None:
     plain = KubeSecrets.for_server(kube.url, NS)
-    with pytest.raises(PermissionError, match="forbidden"):
+    with pytest.raises(EnrollFailed, match=f"Secret {KEPT} not read: .*forbidden"):
         keep_registrar(registrar_config(ca), _NoRegistrarSecret(NS, plain.client))
+
+    class ReadOnly(KubeSecrets):
+        def write(self, name: str, *args: Any, **kwargs: Any) -> None:
+            raise PermissionError(f"secrets {name!r} is forbidden")
+
+    with pytest.raises(EnrollFailed, match=f"Secret {KEPT} not written: .*forbidden"):
+        keep_registrar(registrar_config(ca), ReadOnly(NS, plain.client))
     with pytest.raises(EnrollFailed, match="registrarSecret"):
         keep_registrar(registrar_config(ca, registrar_secret=None), plain)

@@ -295,9 +295,11 @@ def keep_registrar(
                 "read the TLS CA chain", cfg.ca_url, lambda: client.cainfo(cfg.tlsca_name)
             ),
         }
-        kept = registrar.read(
-            store, cfg.registrar_secret, roots, renew_at=cfg.renew_at, now=now, strict=True
-        )
+        secret = cfg.registrar_secret
+        try:
+            kept = registrar.read(store, secret, roots, renew_at=cfg.renew_at, now=now, strict=True)
+        except Exception as exc:  # RBAC, the API server: the Job's log says which
+            raise EnrollFailed(f"Secret {secret} not read: {exc}") from exc
         missing = [role for role in names if role not in kept.usable]
         if not missing:
             return Outcome.UNCHANGED
@@ -309,7 +311,10 @@ def keep_registrar(
             _both(lambda: enroll_at(registrar.CA), lambda: enroll_at(registrar.TLSCA))
         else:
             enroll_at(missing[0])
-        registrar.write(store, kept, strict=True)
+        try:
+            registrar.write(store, kept, strict=True)
+        except Exception as exc:
+            raise EnrollFailed(f"Secret {secret} not written: {exc}") from exc
         return Outcome.ENROLLED
     finally:
         client.close()
