@@ -45,9 +45,14 @@ def expected_secrets(objects: Iterable[dict[str, Any]]) -> dict[tuple[str, str],
             made_by_store.add((namespace, str(target)))
         enroll = obj.get("data", {}).get("enroll.json") if obj.get("kind") == "ConfigMap" else None
         if enroll:
-            # an enrollment Job writes these (peers also read a key of the TLS one by env)
+            # an enrollment Job writes these (peers also read a key of the TLS one by env);
+            # the registrar Job's config names only the registrar's
             config = json.loads(enroll)
-            made_by_store |= {(namespace, config["mspSecret"]), (namespace, config["tlsSecret"])}
+            made_by_store |= {
+                (namespace, str(config[key]))
+                for key in ("mspSecret", "tlsSecret", "registrarSecret")
+                if key in config
+            }
         visit(obj, namespace)
     return {key: keys for key, keys in wanted.items() if key not in made_by_store}
 
