@@ -19,8 +19,9 @@ import enum
 import secrets as random
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -91,6 +92,24 @@ def _trust(cfg: CAConfig, retry: Retry) -> ssl.SSLContext:
     finally:
         first.close()
     return ssl.create_default_context(cadata=chain.decode())
+
+
+@contextmanager
+def _verified(cfg: CAConfig, retry: Retry) -> Iterator[CAClient]:
+    """A client of the CA that verifies it (_trust), closed when done."""
+    client = CAClient(cfg.ca_url, verify=_trust(cfg, retry))
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def _roots(client: CAClient, cfg: CAConfig, retry: Retry) -> tuple[bytes, bytes]:
+    """The CA's and the TLS CA's chains: one after the other, so that while the CA is down
+    there is one backoff, not two interleaved."""
+    ca_root = retry("read the CA chain", cfg.ca_url, lambda: client.cainfo(cfg.ca_name))
+    tls_root = retry("read the TLS CA chain", cfg.ca_url, lambda: client.cainfo(cfg.tlsca_name))
+    return ca_root, tls_root
 
 
 def _register_as_registrar(
@@ -168,19 +187,14 @@ def run(
 ) -> Outcome:
     now = now or dt.datetime.now(dt.UTC)
     retry = retry or Retry(deadline=time.monotonic() + cfg.deadline_seconds)
-    client = CAClient(cfg.ca_url, verify=_trust(cfg, retry))
-    try:
+    with _verified(cfg, retry) as client:
         return _run(cfg, store, client, now, retry)
-    finally:
-        client.close()
 
 
 def _run(
     cfg: EnrollConfig, store: SecretStore, client: CAClient, now: dt.datetime, retry: Retry
 ) -> Outcome:
-    # one after the other: while the CA is down, one backoff, not two interleaved
-    ca_root = retry("read the CA chain", cfg.ca_url, lambda: client.cainfo(cfg.ca_name))
-    tls_root = retry("read the TLS CA chain", cfg.ca_url, lambda: client.cainfo(cfg.tlsca_name))
+    ca_root, tls_root = _roots(client, cfg, retry)
     old_msp, old_tls = store.read(cfg.msp_secret), store.read(cfg.tls_secret)
     sign = _state(old_msp, ("signcert.pem", "key.pem"), ca_root, cfg, now)
     tls = _state(old_tls, ("tls.crt", "tls.key"), tls_root, cfg, now)
@@ -284,17 +298,9 @@ def keep_registrar(
         raise EnrollFailed("the config names no registrarSecret to keep the enrollment in")
     now = now or dt.datetime.now(dt.UTC)
     retry = retry or Retry(deadline=time.monotonic() + cfg.deadline_seconds)
-    client = CAClient(cfg.ca_url, verify=_trust(cfg, retry))
-    try:
+    with _verified(cfg, retry) as client:
         names = {registrar.CA: cfg.ca_name, registrar.TLSCA: cfg.tlsca_name}
-        roots = {
-            registrar.CA: retry(
-                "read the CA chain", cfg.ca_url, lambda: client.cainfo(cfg.ca_name)
-            ),
-            registrar.TLSCA: retry(
-                "read the TLS CA chain", cfg.ca_url, lambda: client.cainfo(cfg.tlsca_name)
-            ),
-        }
+        roots = dict(zip(names, _roots(client, cfg, retry), strict=True))
         secret = cfg.registrar_secret
         try:
             kept = registrar.read(store, secret, roots, renew_at=cfg.renew_at, now=now, strict=True)
@@ -316,8 +322,6 @@ def keep_registrar(
         except Exception as exc:
             raise EnrollFailed(f"Secret {secret} not written: {exc}") from exc
         return Outcome.ENROLLED
-    finally:
-        client.close()
 
 
 def _state(
@@ -375,9 +379,8 @@ def revoke(cfg: EnrollConfig, held: Path, *, retry: Retry | None = None) -> list
             certificates.append((caname, path.read_bytes()))
     if not certificates:
         return []
-    client = CAClient(cfg.ca_url, verify=_trust(cfg, retry))
     done = []
-    try:
+    with _verified(cfg, retry) as client:
         for caname, pem in certificates:
             serial, aki = crypto.serial_and_aki(pem)
             as_registrar = _registrar(client, cfg, caname, retry)
@@ -392,6 +395,4 @@ def revoke(cfg: EnrollConfig, held: Path, *, retry: Retry | None = None) -> list
 
             retry(f"revoke certificate {serial} at {caname}", cfg.ca_url, call)
             done.append(f"{caname}:{serial}")
-    finally:
-        client.close()
     return done
