@@ -259,12 +259,7 @@ def admin_job(
             "name": name,
             "namespace": org.namespace,
             "labels": labels,
-            "annotations": waves.annotation(wave)
-            | {
-                "argocd.argoproj.io/hook": "Sync",
-                "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",
-            }
-            | pod.JOB_NO_PROBES,
+            "annotations": waves.annotation(wave) | waves.SYNC_HOOK | pod.JOB_NO_PROBES,
         },
         "spec": {
             "backoffLimit": 2,

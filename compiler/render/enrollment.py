@@ -160,6 +160,16 @@ def restarts(ident: EnrollIdentity) -> bool:
     return ident.kind in ("peer", "orderer") and ident.source.workload == ident.name
 
 
+def _secret_rules(names: list[str]) -> list[dict[str, Any]]:
+    """An enrollment Job's reach into Secrets: its own, by name, and `create`, which RBAC
+    cannot limit by name (README: how this is contained)."""
+    return [
+        {"apiGroups": [""], "resources": ["secrets"], "resourceNames": names,
+         "verbs": ["get", "update", "patch"]},
+        {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]},
+    ]  # fmt: skip
+
+
 def _labels(network: Network, ident: EnrollIdentity) -> dict[str, str]:
     return common_labels(network.name, "enroll") | {
         "hlfc.dev/organization": ident.org.name,
@@ -321,18 +331,9 @@ def objects(network: Network, ident: EnrollIdentity) -> Iterator[dict[str, Any]]
         "kind": "Role",
         "metadata": _meta(network, ident, name, wave),
         "rules": [
-            {
-                "apiGroups": [""],
-                "resources": ["secrets"],
-                "resourceNames": [
-                    ident.msp_secret,
-                    ident.tls_secret,
-                    registrar_enrollment_secret(ident.org),
-                ],
-                "verbs": ["get", "update", "patch"],
-            },
-            # `create` cannot be limited by name in RBAC (README: how this is contained)
-            {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]},
+            *_secret_rules(
+                [ident.msp_secret, ident.tls_secret, registrar_enrollment_secret(ident.org)]
+            ),
             *(
                 # a renewal restarts its own node's pod, and no other
                 [{"apiGroups": [""], "resources": ["pods"],
@@ -348,17 +349,7 @@ def objects(network: Network, ident: EnrollIdentity) -> Iterator[dict[str, Any]]
         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
         "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": ident.namespace}],
     }
-    yield _job(
-        network,
-        ident,
-        name,
-        wave
-        | {
-            "argocd.argoproj.io/hook": "Sync",
-            "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",
-        },
-        [],
-    )
+    yield _job(network, ident, name, wave | waves.SYNC_HOOK, [])
     yield {
         "apiVersion": "batch/v1",
         "kind": "CronJob",
@@ -445,12 +436,8 @@ def registrar_objects(network: Network, job: RegistrarJob) -> Iterator[dict[str,
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "Role",
         "metadata": meta(wave),
-        "rules": [
-            {"apiGroups": [""], "resources": ["secrets"], "resourceNames": [job.name],
-             "verbs": ["get", "update", "patch"]},
-            {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]},
-        ],
-    }  # fmt: skip
+        "rules": _secret_rules([job.name]),
+    }
     yield {
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "RoleBinding",
@@ -458,12 +445,8 @@ def registrar_objects(network: Network, job: RegistrarJob) -> Iterator[dict[str,
         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": job.name},
         "subjects": [{"kind": "ServiceAccount", "name": job.name, "namespace": job.namespace}],
     }
-    hook = {
-        "argocd.argoproj.io/hook": "Sync",
-        "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",
-    }
     yield _job_object(
-        meta(wave | hook | pod.JOB_NO_PROBES),
+        meta(wave | waves.SYNC_HOOK | pod.JOB_NO_PROBES),
         labels,
         _pod_spec(network, job.org, job.name, ["--registrar"]),
     )

@@ -18,6 +18,13 @@ CHAINCODE_JOBS = 45
 MONITORING = 50
 
 
+# A Job run during the sync, re-created by each one (Argo CD deletes the old Job first).
+SYNC_HOOK = {
+    "argocd.argoproj.io/hook": "Sync",
+    "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",
+}
+
+
 def annotation(wave: int) -> dict[str, str]:
     return {"argocd.argoproj.io/sync-wave": str(wave)}
 
